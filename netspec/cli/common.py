@@ -1,0 +1,39 @@
+"""Pieces shared by the CLI commands: common options, spec loading, one-line errors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from netspec.errors import UserError
+
+SetOption = typer.Option(None, "--set", metavar="PATH=VALUE",
+                         help="Override a spec value, e.g. --set train.epochs=3 "
+                              "or --set layers.conv1.filters=12 (repeatable).")
+FormatOption = typer.Option("text", "--format", help="Output format: text or json.")
+
+Overrides = Optional[List[str]]
+
+
+def print_error(err: UserError) -> None:
+    print(f"error: {err.message}", file=sys.stderr)
+    if err.hint:
+        print(f"  hint: {err.hint}", file=sys.stderr)
+
+
+def spec_path(arg: Path) -> Path:
+    """A spec file, or a run directory (then its resolved spec.yaml)."""
+    if arg.is_dir() and (arg / "spec.yaml").is_file():
+        return arg / "spec.yaml"
+    return arg
+
+
+def check_format(fmt: str) -> str:
+    if fmt not in ("text", "json"):
+        from netspec.errors import UsageError
+
+        raise UsageError(f"--format must be text or json, got '{fmt}'")
+    return fmt

@@ -1,0 +1,43 @@
+"""`netspec summary SPEC|RUN`: layers with output shapes, parameters and FLOPs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from netspec.cli.common import FormatOption, Overrides, SetOption, check_format, spec_path
+from netspec.spec import load
+from netspec.spec.summary import summarize
+
+
+def summary(spec: Path = typer.Argument(..., help="A spec file or a run directory."),
+            overrides: Overrides = SetOption, fmt: str = FormatOption) -> None:
+    """Show the network: per-layer output shape, parameters and FLOPs, with totals."""
+    check_format(fmt)
+    report = summarize(load(spec_path(spec), overrides or ()))
+    if fmt == "json":
+        typer.echo(json.dumps(report, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{report['name']}  (input {report['input']['name']}: "
+                  f"{report['input']['shape']})")
+    for column, justify in (("layer", "left"), ("type", "left"), ("output shape", "left"),
+                            ("params", "right"), ("FLOPs", "right")):
+        table.add_column(column, justify=justify)
+    for layer in report["layers"]:
+        table.add_row(layer["name"], layer["type"], str(layer["output_shape"]),
+                      f"{layer['params']:,}", f"{layer['flops']:,}")
+    table.add_section()
+    table.add_row("total", "", "", f"{report['params']:,}",
+                  f"{report['flops_per_example']:,}")
+    console = Console()
+    console.print(table)
+    console.print(f"trainable parameters: {report['trainable_params']:,}   "
+                  f"weights: {report['params'] * 4 / 2**20:.2f} MiB   "
+                  f"activations per example: "
+                  f"{report['activation_bytes_per_example'] / 2**10:.1f} KiB   "
+                  f"(FLOPs: multiply-adds count 2)")

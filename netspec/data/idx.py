@@ -1,0 +1,154 @@
+"""`idx`: a folder holding MNIST-style IDX files, gzipped or not.
+
+The folder holds train-images-idx3-ubyte and train-labels-idx1-ubyte (or the
+train-images.idx3-ubyte spelling, each optionally .gz) and, when present, the t10k-* pair,
+which becomes the test split. An IDX file is a 4-byte magic (0, 0, type code, number of
+dimensions), one big-endian uint32 per dimension, then the values, big-endian.
+"""
+
+import gzip
+import math
+import struct
+import zlib
+from pathlib import Path
+from typing import NoReturn
+
+import numpy as np
+
+from netspec.data.source import SourceData, class_ids, images, raw_range, require_path
+from netspec.errors import UserError
+
+TYPE_CODES = {
+    0x08: np.dtype(">u1"),
+    0x09: np.dtype(">i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def load(data: dict, input_spec: dict) -> SourceData:
+    folder = require_path(data, "idx", "folder")
+    x, y = read_pair(folder, "train") or _missing(folder, "train")
+    if data.get("test_path"):
+        test_folder = require_path(data, "idx", "folder", key="test_path")
+        test = read_pair(test_folder, "t10k") or read_pair(test_folder, "train")
+        test = test or _missing(test_folder, "t10k")
+        origin = f"the IDX files in data.test_path ({len(test[1])} examples)"
+    else:
+        test = read_pair(folder, "t10k")
+        origin = None if test is None else f"the t10k-* files in data.path ({len(test[1])} examples)"
+    if test is not None and test[0].shape[1:] != x.shape[1:]:
+        raise UserError(
+            f"idx: the training images are {x.shape[1:]} but the test images are "
+            f"{test[0].shape[1:]}; they must be the same size"
+        )
+    labels = y if test is None else np.concatenate([y, test[1]])
+    return SourceData(
+        x,
+        y,
+        class_names=[str(k) for k in range(int(labels.max()) + 1)],
+        value_range=raw_range(x) if test is None else raw_range(x, test[0]),
+        test=test,
+        test_origin=origin,
+    )
+
+
+def read_pair(folder: Path, prefix: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The (images, labels) of one prefix ("train" or "t10k"), or None when neither file exists."""
+    images_path = find(folder, prefix, "images", 3)
+    labels_path = find(folder, prefix, "labels", 1)
+    if images_path is None and labels_path is None:
+        return None
+    if images_path is None or labels_path is None:
+        present, kind, rank = (
+            (labels_path, "images", 3) if images_path is None else (images_path, "labels", 1)
+        )
+        raise UserError(
+            f"idx: {present} has no matching {prefix}-{kind}-idx{rank}-ubyte[.gz] in {folder}"
+        )
+    x = images(read_idx(images_path), str(images_path))
+    y = class_ids(read_idx(labels_path), str(labels_path))
+    if len(x) != len(y):
+        raise UserError(f"{labels_path}: {len(y)} labels, but {images_path.name} has {len(x)} images")
+    if not len(y):
+        raise UserError(f"{images_path}: holds no images")
+    return x, y
+
+
+def find(folder: Path, prefix: str, kind: str, rank: int) -> Path | None:
+    for stem in (f"{prefix}-{kind}-idx{rank}-ubyte", f"{prefix}-{kind}.idx{rank}-ubyte"):
+        for name in (stem, stem + ".gz"):
+            if (folder / name).is_file():
+                return folder / name
+    return None
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """The array stored in an IDX file (gzipped or not), in native byte order."""
+    raw = path.read_bytes()
+    if raw[:2] == GZIP_MAGIC:
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as err:
+            raise UserError(f"{path}: corrupt gzip data ({err})") from err
+    if len(raw) < 4 or raw[:2] != b"\0\0" or raw[2] not in TYPE_CODES or raw[3] == 0:
+        raise UserError(
+            f"{path}: not an IDX file (starts with {raw[:4].hex() or 'nothing'}, "
+            "expected 0000 then a type code and a dimension count)"
+        )
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise UserError(f"{path}: truncated inside its header ({len(raw)} bytes)")
+    dims = struct.unpack(f">{ndim}I", raw[4:header])
+    dtype = TYPE_CODES[raw[2]]
+    expected = math.prod(dims) * dtype.itemsize
+    if len(raw) - header != expected:
+        state = "truncated" if len(raw) - header < expected else "longer than its header says"
+        raise UserError(
+            f"{path}: {state}: dimensions {list(dims)} need {expected} bytes of data, "
+            f"the file holds {len(raw) - header}"
+        )
+    array = np.frombuffer(raw, dtype, offset=header).reshape(dims)
+    return array.astype(dtype.newbyteorder("="))
+
+
+def write_idx(path: str | Path, array: np.ndarray) -> Path:
+    """Write `array` as an IDX file, gzipped when `path` ends in .gz.
+
+    Integer arrays of a type IDX lacks (int64 labels, say) are stored in the smallest IDX
+    integer type that holds their values.
+    """
+    path = Path(path)
+    array = np.asarray(array)
+    dtype = _idx_dtype(array)
+    code = next(code for code, t in TYPE_CODES.items() if t == dtype)
+    body = struct.pack(f">BBBB{array.ndim}I", 0, 0, code, array.ndim, *array.shape)
+    body += array.astype(dtype).tobytes()
+    path.write_bytes(gzip.compress(body, mtime=0) if path.suffix == ".gz" else body)
+    return path
+
+
+def _idx_dtype(array: np.ndarray) -> np.dtype:
+    big_endian = array.dtype.newbyteorder(">")
+    if big_endian in TYPE_CODES.values():
+        return big_endian
+    if array.dtype.kind in "iu":
+        lo, hi = (int(array.min()), int(array.max())) if array.size else (0, 0)
+        for dtype in (np.dtype(">u1"), np.dtype(">i1"), np.dtype(">i2"), np.dtype(">i4")):
+            info = np.iinfo(dtype)
+            if info.min <= lo and hi <= info.max:
+                return dtype
+    raise UserError(f"write_idx: IDX cannot store {array.dtype} values like these")
+
+
+def _missing(folder: Path, prefix: str) -> NoReturn:
+    found = ", ".join(sorted(p.name for p in folder.iterdir())[:8]) or "nothing"
+    raise UserError(
+        f"idx: no {prefix}-images-idx3-ubyte[.gz] / {prefix}-labels-idx1-ubyte[.gz] in {folder} "
+        f"(found: {found})",
+        hint="point data.path at the folder holding the MNIST IDX files",
+    )

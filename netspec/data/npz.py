@@ -1,0 +1,87 @@
+"""`npz`: a NumPy .npz file with x_train, y_train (and optionally x_test, y_test) or x, y.
+
+An optional `class_names` array (strings) names the classes. Files are loaded with
+allow_pickle=False: a data file must never be able to run code.
+"""
+
+import zipfile
+
+import numpy as np
+
+from netspec.data.source import SourceData, class_ids, images, raw_range, require_path, same_count
+from netspec.errors import UserError
+
+LAYOUTS = (("x_train", "y_train", "x_test", "y_test"), ("x", "y"))
+
+
+def load(data: dict, input_spec: dict) -> SourceData:
+    path = require_path(data, "npz", "file")
+    arrays = read(path)
+    layout = next((keys for keys in LAYOUTS if {keys[0], keys[1]} <= arrays.keys()), None)
+    if layout is None:
+        raise UserError(
+            f"{path}: expected arrays x_train, y_train (optionally x_test, y_test) or x, y; "
+            f"found {', '.join(sorted(arrays)) or 'none'}"
+        )
+    x, y = _examples(arrays, layout[0], layout[1], path)
+    test = None
+    if layout[0] == "x_train" and ("x_test" in arrays or "y_test" in arrays):
+        test = _examples(arrays, "x_test", "y_test", path)
+        if test[0].shape[1:] != x.shape[1:]:
+            raise UserError(
+                f"{path}: x_train images are {x.shape[1:]} but x_test images are "
+                f"{test[0].shape[1:]}; they must be the same size"
+            )
+    labels = y if test is None else np.concatenate([y, test[1]])
+    class_names = _class_names(arrays, labels, path)
+    ignored = sorted(arrays.keys() - set(layout) - {"class_names"})
+    return SourceData(
+        x,
+        y,
+        class_names=class_names,
+        value_range=raw_range(x) if test is None else raw_range(x, test[0]),
+        test=test,
+        test_origin=None if test is None else f"x_test/y_test in {path.name} ({len(test[1])} examples)",
+        warnings=[f"{path.name}: ignored arrays {', '.join(ignored)}"] if ignored else [],
+    )
+
+
+def read(path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            return {key: f[key] for key in f.files}
+    except ValueError as err:
+        if "allow_pickle" in str(err):
+            raise UserError(
+                f"{path}: holds pickled Python objects; netspec never unpickles data files",
+                hint="save plain numeric arrays (and class_names as a string array) with np.savez",
+            ) from err
+        raise UserError(f"{path}: not a readable .npz file ({err})") from err
+    except (OSError, EOFError, zipfile.BadZipFile) as err:
+        raise UserError(f"{path}: not a readable .npz file ({err})") from err
+
+
+def _examples(arrays: dict, x_key: str, y_key: str, path) -> tuple[np.ndarray, np.ndarray]:
+    if x_key not in arrays or y_key not in arrays:
+        present, missing = (x_key, y_key) if x_key in arrays else (y_key, x_key)
+        raise UserError(f"{path}: has {present} but no {missing}")
+    x = images(arrays[x_key], f"{path.name}:{x_key}")
+    y = class_ids(arrays[y_key], f"{path.name}:{y_key}")
+    same_count(x, y, f"{path.name}:{x_key}/{y_key}")
+    if not len(y):
+        raise UserError(f"{path}: {x_key} holds no examples")
+    return x, y
+
+
+def _class_names(arrays: dict, labels: np.ndarray, path) -> list[str]:
+    if "class_names" not in arrays:
+        return [str(k) for k in range(int(labels.max()) + 1)]
+    names = arrays["class_names"]
+    if names.ndim != 1 or names.dtype.kind not in "US":
+        raise UserError(f"{path}: class_names must be a 1-D array of strings")
+    names = [n.decode() if isinstance(n, bytes) else str(n) for n in names.tolist()]
+    if labels.max() >= len(names):
+        raise UserError(
+            f"{path}: label {labels.max()} has no name; class_names has {len(names)} entries"
+        )
+    return names

@@ -1,0 +1,60 @@
+"""Replace an output directory only with a complete one.
+
+Everything is written into `.<name>.tmp-<pid>-*` beside the target and moved into place when
+complete and verified. Killed midway, the previous target stays untouched; the orphaned temp
+directory is removed by the next export once its process is gone. The swap itself is two
+renames (target -> `.<name>.old-<pid>`, temp -> target); a kill between them is repaired by
+the next export, which moves the old directory back.
+"""
+
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def staged_dir(target: Path) -> Iterator[Path]:
+    """A fresh directory beside `target` that replaces it when the block completes.
+
+    If the block raises (or the process dies), `target` is left as it was.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _recover(target)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-",
+                                    dir=target.parent))
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    if target.exists():
+        os.rename(target, old)
+    os.rename(staging, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _recover(target: Path) -> None:
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.(tmp|old)-(\d+)")
+    for leftover in sorted(target.parent.iterdir()):
+        match = pattern.match(leftover.name)
+        if not match or _alive(int(match[2])):
+            continue
+        if match[1] == "old" and not target.exists():
+            os.rename(leftover, target)
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,20 @@
+"""The layer types netspec knows, by name. To add one: write its module, list it here."""
+
+from netspec.layers.activation import ACTIVATION_LAYER
+from netspec.layers.base import BuildContext, LayerType, ShapeError
+from netspec.layers.batch_norm import BATCH_NORM
+from netspec.layers.conv2d import CONV2D
+from netspec.layers.dense import DENSE
+from netspec.layers.dropout import DROPOUT
+from netspec.layers.flatten import FLATTEN
+from netspec.layers.global_avg_pool import GLOBAL_AVG_POOL
+from netspec.layers.pooling import AVG_POOL, MAX_POOL
+from netspec.layers.reshape import RESHAPE
+
+LAYER_TYPES: dict[str, LayerType] = {
+    t.name: t
+    for t in (DENSE, CONV2D, MAX_POOL, AVG_POOL, GLOBAL_AVG_POOL, DROPOUT, FLATTEN, RESHAPE,
+              ACTIVATION_LAYER, BATCH_NORM)
+}
+
+__all__ = ["LAYER_TYPES", "BuildContext", "LayerType", "ShapeError"]

@@ -1,0 +1,202 @@
+"""What a layer type is: its fields, its shape rule, its cost and its Keras builder.
+
+Importing this package never imports TensorFlow: builders import Keras inside themselves.
+Shapes here exclude the batch dimension: (height, width, channels) or (features,).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+from netspec.spec.fields import (BOOL, NAME, NAME_RULE, NON_NEG_NUMBER, POS_NUMBER, REQUIRED,
+                                 Field, object_schema, tagged_union)
+
+Shape = tuple
+
+
+class ShapeError(Exception):
+    """A layer cannot accept its input shape; `field` names the offending field, if any."""
+
+    def __init__(self, message: str, field: str | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message, self.field, self.hint = message, field, hint
+
+
+@dataclass
+class BuildContext:
+    """What a builder needs beyond its own fields."""
+
+    seed: int  # derived from (train seed, layer name): see netspec.spec.seeds
+    l2: float  # effective L2 factor for this layer's kernel (layer's own, else train.l2)
+    input_shape: Shape
+
+
+@dataclass(frozen=True)
+class LayerType:
+    name: str
+    doc: str
+    fields: dict[str, Field]
+    infer: Callable[[dict, Shape], Shape]
+    build: Callable  # (layer: dict, x: KerasTensor, ctx: BuildContext) -> KerasTensor
+    params: Callable[[dict, Shape, Shape], int] = lambda layer, i, o: 0
+    flops: Callable[[dict, Shape, Shape], int] = lambda layer, i, o: 0
+    normalize: Callable[[dict], dict] = lambda layer: layer
+    example: dict = field(default_factory=dict)
+
+    def all_fields(self) -> dict[str, Field]:
+        head = {
+            "type": Field({"const": self.name}, "Layer type.", REQUIRED),
+            "name": Field(NAME, f"Layer name ({NAME_RULE}); variables are named "
+                          "`<name>/<param>`. Default: `<type>_<k>`, the k-th layer of its type."),
+        }
+        return {**head, **self.fields}
+
+    def json_schema(self) -> dict:
+        schema = object_schema(self.all_fields(), self.doc)
+        if self.example:
+            schema["examples"] = [{"type": self.name, **self.example}]
+        return schema
+
+
+def require_rank(shape: Shape, rank: int, what: str, hint: str | None = None):
+    if len(shape) != rank:
+        raise ShapeError(f"{what} needs a {rank}-D input (without batch), got shape "
+                         f"{list(shape)}", hint=hint)
+
+
+def elements(shape: Shape) -> int:
+    return math.prod(shape)
+
+
+# --- activations ---------------------------------------------------------------------------
+
+ACTIVATIONS = ("linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "elu", "gelu")
+ACTIVATION = Field({"enum": list(ACTIVATIONS)}, "Activation applied to the output.", "linear")
+ALPHA = Field(NON_NEG_NUMBER, "Negative slope of leaky_relu, or alpha of elu.", 0.2)
+
+
+def activation_fn(name: str, alpha: float):
+    """A Keras activation callable (None for linear)."""
+    if name == "linear":
+        return None
+    from keras import activations
+
+    if name == "leaky_relu":
+        return lambda x: activations.leaky_relu(x, negative_slope=alpha)
+    if name == "elu":
+        return lambda x: activations.elu(x, alpha=alpha)
+    return activations.get(name)
+
+
+# --- initializers --------------------------------------------------------------------------
+
+_INIT_PARAMS = {
+    "zeros": {},
+    "ones": {},
+    "constant": {"value": Field({"type": "number"}, "The constant.", 0.0)},
+    "truncated_normal": {
+        "mean": Field({"type": "number"}, "Mean.", 0.0),
+        "stddev": Field(POS_NUMBER, "Standard deviation (before truncation at 2σ).", 0.05),
+    },
+    "random_normal": {
+        "mean": Field({"type": "number"}, "Mean.", 0.0),
+        "stddev": Field(POS_NUMBER, "Standard deviation.", 0.05),
+    },
+    "random_uniform": {
+        "minval": Field({"type": "number"}, "Lower bound.", -0.05),
+        "maxval": Field({"type": "number"}, "Upper bound.", 0.05),
+    },
+    "glorot_uniform": {},
+    "glorot_normal": {},
+    "he_uniform": {},
+    "he_normal": {},
+    "lecun_normal": {},
+}
+_KERAS_INIT = {
+    "zeros": "Zeros", "ones": "Ones", "constant": "Constant",
+    "truncated_normal": "TruncatedNormal", "random_normal": "RandomNormal",
+    "random_uniform": "RandomUniform", "glorot_uniform": "GlorotUniform",
+    "glorot_normal": "GlorotNormal", "he_uniform": "HeUniform", "he_normal": "HeNormal",
+    "lecun_normal": "LecunNormal",
+}
+_SEEDLESS = {"zeros", "ones", "constant"}
+
+
+def initializer_field(default: str, what: str) -> Field:
+    variants = {
+        name: object_schema({"type": Field({"const": name}, "Initializer.", REQUIRED), **params},
+                            f"{name} initializer")
+        for name, params in _INIT_PARAMS.items()
+    }
+    schema = tagged_union("type", variants, f"Initializer of the {what}: a name, or "
+                          "`{type: truncated_normal, stddev: 0.1}`.",
+                          shorthand={"type": "string", "enum": list(_INIT_PARAMS)})
+    return Field(schema, f"Initializer of the {what}.", default,
+                 examples=("he_normal", {"type": "truncated_normal", "stddev": 0.1}))
+
+
+def normalize_initializer(value) -> dict:
+    init = {"type": value} if isinstance(value, str) else dict(value)
+    for name, f in _INIT_PARAMS[init["type"]].items():
+        init.setdefault(name, f.default)
+    return init
+
+
+def keras_initializer(init: dict, seed: int):
+    from keras import initializers
+
+    config = {k: v for k, v in init.items() if k != "type"}
+    if init["type"] not in _SEEDLESS:
+        config["seed"] = seed
+    return getattr(initializers, _KERAS_INIT[init["type"]])(**config)
+
+
+def keras_l2(factor: float):
+    """netspec's `l2: λ` means λ·Σw²/2 (TF1's tf.nn.l2_loss), i.e. Keras L2(λ/2)."""
+    if not factor:
+        return None
+    from keras import regularizers
+
+    return regularizers.L2(factor / 2)
+
+
+# Fields shared by the layers that own a kernel.
+L2 = Field({"type": ["number", "null"], "minimum": 0},
+           "L2 factor λ for this layer's kernel: adds λ·Σw²/2 to the loss (TF1's "
+           "λ·tf.nn.l2_loss(w); Keras L2(λ/2)). Biases are not regularized. Default: train.l2.")
+USE_BIAS = Field(BOOL, "Whether the layer adds a bias.", True)
+
+
+def kernel_fields(kernel_init: str = "glorot_uniform") -> dict[str, Field]:
+    return {
+        "activation": ACTIVATION,
+        "alpha": ALPHA,
+        "use_bias": USE_BIAS,
+        "l2": L2,
+        "kernel_init": initializer_field(kernel_init, "kernel"),
+        "bias_init": initializer_field("zeros", "bias"),
+    }
+
+
+def normalize_kernel_layer(layer: dict) -> dict:
+    layer["kernel_init"] = normalize_initializer(layer["kernel_init"])
+    layer["bias_init"] = normalize_initializer(layer["bias_init"])
+    return layer
+
+
+def kernel_kwargs(layer: dict, ctx: BuildContext) -> dict:
+    """Keras keyword arguments common to Dense and Conv2D."""
+    return dict(
+        activation=activation_fn(layer["activation"], layer["alpha"]),
+        use_bias=layer["use_bias"],
+        kernel_initializer=keras_initializer(layer["kernel_init"], ctx.seed),
+        bias_initializer=keras_initializer(layer["bias_init"], ctx.seed + 1),
+        kernel_regularizer=keras_l2(ctx.l2),
+        name=layer["name"],
+    )
+
+
+def activation_flops(layer: dict, out: Shape) -> int:
+    return 0 if layer.get("activation", "linear") == "linear" else elements(out)

@@ -1,0 +1,34 @@
+"""batch_norm: batch normalization over the last axis (variables gamma, beta, moving_*)."""
+
+from netspec.layers.base import BuildContext, LayerType, elements
+from netspec.spec.fields import BOOL, FRACTION, POS_NUMBER, Field
+
+
+def params(layer, inp, out):
+    channels = inp[-1]
+    return channels * (2 + int(layer["center"]) + int(layer["scale"]))
+
+
+def build(layer, x, ctx: BuildContext):
+    from keras import layers
+
+    return layers.BatchNormalization(momentum=layer["momentum"], epsilon=layer["epsilon"],
+                                     center=layer["center"], scale=layer["scale"],
+                                     name=layer["name"])(x)
+
+
+BATCH_NORM = LayerType(
+    name="batch_norm",
+    doc="Batch normalization over the last (channel) axis.",
+    fields={
+        "momentum": Field(FRACTION, "Momentum of the moving mean/variance.", 0.99),
+        "epsilon": Field(POS_NUMBER, "Added to the variance for stability.", 0.001),
+        "center": Field(BOOL, "Learn an offset (beta).", True),
+        "scale": Field(BOOL, "Learn a scale (gamma).", True),
+    },
+    infer=lambda layer, shape: shape,
+    params=params,
+    flops=lambda layer, inp, out: 2 * elements(out),
+    build=build,
+    example={"name": "bn1"},
+)

@@ -1,0 +1,133 @@
+"""From a schema-valid document to the resolved spec: defaults filled, shorthands expanded,
+names assigned, paths made absolute. See docs/design.md for the resolved form."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from netspec.layers import LAYER_TYPES, ShapeError
+from netspec.spec.diagnostics import Diagnostic
+from netspec.spec.fields import with_defaults
+from netspec.spec.names import layer_names
+from netspec.spec.sections import (AUGMENT, DATA, EARLY_STOPPING, EXPORT, INIT_FROM, INPUT,
+                                   LIMITS, SCALE_PRESETS, SPLIT, TRAIN, _LOSS_FIELDS,
+                                   _OPTIMIZER_FIELDS)
+from netspec.spec.sources import SOURCES
+from netspec.spec.yamlpos import Document
+
+
+def model_name(doc: Document, spec_path: Path) -> str:
+    given = doc.data.get("name")
+    if isinstance(given, str):
+        return given
+    stem = re.sub(r"[^a-z0-9_]", "_", spec_path.stem.lower())
+    return stem if stem[:1].isalpha() else f"spec_{stem}"
+
+
+def normalize_layers(doc: Document, layers: list,
+                     broken: set) -> tuple[list[dict], list[Diagnostic]]:
+    """Layers with names and defaults, up to the first one that cannot be normalized (listed
+    in `broken`, or rejected by its own normalize); every rejection is reported."""
+    out, problems, complete = [], [], True
+    for i, (layer, name) in enumerate(zip(layers, layer_names(layers))):
+        if i in broken:
+            complete = False
+            continue
+        kind = LAYER_TYPES[layer["type"]]
+        try:
+            normalized = kind.normalize(with_defaults({**layer, "name": name}, kind.all_fields()))
+        except ShapeError as err:
+            path = ("layers", i) + ((err.field,) if err.field else ())
+            problems.append(Diagnostic(path, err.message, "E-LAYER", doc.where(path), err.hint))
+            complete = False
+            continue
+        if complete:
+            out.append(normalized)
+    return out, problems
+
+
+def normalize_input(given: dict, source: str) -> dict:
+    out = with_defaults(given, INPUT)
+    scale = out["scale"]
+    if scale in (None, "none"):
+        out["scale"] = None
+    else:
+        target = SCALE_PRESETS[scale] if isinstance(scale, str) else scale["to"]
+        raw = scale.get("from") if isinstance(scale, dict) else None
+        out["scale"] = {"from": list(raw or SOURCES[source].value_range), "to": list(target)}
+    return out
+
+
+def normalize_train(given: dict) -> dict:
+    out = with_defaults(given, TRAIN)
+    loss = out["loss"]
+    out["loss"] = with_defaults({} if isinstance(loss, str) else loss, _LOSS_FIELDS)
+    opt = out["optimizer"]
+    opt = {"type": opt} if isinstance(opt, str) else opt
+    out["optimizer"] = {"type": opt["type"],
+                        **with_defaults(opt, _OPTIMIZER_FIELDS[opt["type"]])}
+    lr = out["learning_rate"]
+    if isinstance(lr, (int, float)):
+        out["learning_rate"] = {"schedule": "constant", "value": float(lr)}
+    elif lr["schedule"] == "cosine":
+        out["learning_rate"] = {"warmup_steps": 0, "floor": 0.0, **lr}
+    elif lr["schedule"] == "exponential":
+        out["learning_rate"] = {"staircase": False, **lr}
+    if out["early_stopping"] is not None:
+        out["early_stopping"] = with_defaults(out["early_stopping"], EARLY_STOPPING)
+    return out
+
+
+def has_own_test_set(data: dict) -> bool:
+    """Whether the source brings a test set of its own (then split.test defaults to 0)."""
+    if data["source"] == "mnist" or data.get("test_path"):
+        return True
+    path = Path(data["path"]) if data.get("path") else None
+    if data["source"] == "idx" and path and path.is_dir():
+        return any(p.name.startswith("t10k-") for p in path.iterdir())
+    if data["source"] == "npz" and path and path.is_file():
+        try:
+            with zipfile.ZipFile(path) as archive:
+                return "x_test.npy" in archive.namelist()
+        except (OSError, zipfile.BadZipFile):
+            return False
+    return False
+
+
+def normalize_data(doc: Document, given: dict, seed: int) -> dict:
+    out = with_defaults(given, DATA)
+    for key in ("path", "test_path"):
+        out[key] = resolve_path(doc, ("data", key), out[key])
+    own_test = has_own_test_set(out)
+    if "split" not in given:
+        out["split"] = {"train": 0.9, "validation": 0.1, "test": 0} if own_test else \
+            with_defaults({}, SPLIT)
+    else:
+        out["split"] = {k: given["split"].get(k, 0) for k in SPLIT}
+    if out["seed"] is None:
+        out["seed"] = seed
+    if out["augment"] is not None:
+        out["augment"] = with_defaults(out["augment"], AUGMENT)
+    return out
+
+
+def resolve_path(doc: Document, path: tuple, value: str | None) -> str | None:
+    """A relative path is relative to the file that wrote it (the cwd for --set values)."""
+    if value is None:
+        return None
+    loc = doc.where(path)
+    written_in = Path(loc.file) if loc and not loc.file.startswith("--set") else None
+    base = written_in.parent if written_in else Path.cwd()
+    return str((base / value).resolve())
+
+
+def normalize_sections(doc: Document) -> dict:
+    data = doc.data
+    return {
+        "export": with_defaults(data.get("export") or {}, EXPORT),
+        "init_from": with_defaults(data["init_from"], INIT_FROM) if data.get("init_from")
+        else None,
+        "limits": with_defaults(data.get("limits") or {}, LIMITS),
+    }

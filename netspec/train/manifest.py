@@ -1,0 +1,74 @@
+"""manifest.json: what a run trained, with what, on which data and machine, and how it ended.
+
+Written when the run starts (status `running`), after every epoch, and when it ends
+(`completed`, `interrupted` on Ctrl-C, `failed` on an error). A run killed with `kill -9` stays
+`running`; `runs.is_alive` tells it apart from a live one by its pid and host.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shlex
+import socket
+import sys
+from datetime import datetime
+
+from netspec.train import atomic
+from netspec.train.runs import RUNNING, Run
+
+
+def now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def new_manifest(spec, data, source_spec: str, init_from: dict | None) -> dict:
+    """The manifest of a run starting now. `data` is a netspec.data.Dataset."""
+    sizes = {split: None if x is None else len(x)
+             for split, x in (("train", data.x_train), ("validation", data.x_val),
+                              ("test", data.x_test))}
+    return {
+        "spec": {"name": spec.name, "hash": spec.hash, "source": source_spec},
+        "seed": spec.train["seed"],
+        "status": RUNNING,
+        "epochs": spec.train["epochs"],
+        "epochs_completed": 0,
+        "started_at": now(),
+        "finished_at": None,
+        "sessions": [session()],
+        "data": {"source": data.source, "fingerprint": data.fingerprint, "sizes": sizes,
+                 "value_range": list(data.value_range), "warnings": list(data.warnings)},
+        "class_names": list(data.class_names),
+        "init_from": init_from,
+        "environment": environment(),
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+    }
+
+
+def session() -> dict:
+    """One process's part of a run: the first start and each --resume add one."""
+    return {"command": shlex.join(sys.argv), "cwd": os.getcwd(), "started_at": now()}
+
+
+def environment() -> dict:
+    import keras
+    import numpy
+    import tensorflow as tf
+
+    from netspec import __version__
+
+    return {
+        "versions": {"netspec": __version__, "tensorflow": tf.__version__,
+                     "keras": keras.__version__, "numpy": numpy.__version__,
+                     "python": platform.python_version()},
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "devices": [f"{d.device_type}:{d.name.rsplit(':', 1)[-1]}"
+                    for d in tf.config.list_physical_devices()],
+        "op_determinism": tf.config.experimental.is_op_determinism_enabled(),
+    }
+
+
+def write(run: Run, manifest: dict) -> None:
+    atomic.write_json(run.manifest_file, manifest)
