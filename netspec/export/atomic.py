@@ -9,8 +9,8 @@ the next export, which moves the old directory back.
 
 import os
 import re
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,8 +24,9 @@ def staged_dir(target: Path) -> Iterator[Path]:
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     _recover(target)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-",
-                                    dir=target.parent))
+    # Not mkdtemp: its 0700 mode would stick to the published directory.
+    staging = target.with_name(f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+    staging.mkdir()
     try:
         yield staging
     except BaseException:

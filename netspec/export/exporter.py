@@ -100,14 +100,17 @@ def export_model(spec, model, out_dir: Path, options: ExportOptions, *, source: 
     from netspec.export.saved_model import write_saved_model
     from netspec.export.verify import verify
 
-    fn = InferenceFunction(inference_model(model, spec, options.preprocessing))
-    dtype = spec.input.get("dtype", "float32")
+    model_fn = inference_model(model, options.preprocessing)
+    scaling = None if model_fn is model else scaling_layer(model)
+    fn = InferenceFunction(model_fn)
+    raw_dtype = spec.input.get("dtype", "float32")
     info = ArtifactInfo(
         netspec_version=netspec.__version__, spec_name=spec.name, spec_hash=spec.hash,
         source=source,
         class_names=class_names or [str(i) for i in range(model.output.shape[-1])],
         input_name=spec.input["name"], input_shape=list(spec.input["shape"]),
-        input_scale=spec.input.get("scale"), preprocessing=options.preprocessing)
+        input_dtype=raw_dtype if scaling is None else "float32",
+        input_scale=spec.input.get("scale"), preprocessing=scaling is None)
 
     out_dir = Path(out_dir)
     with staged_dir(out_dir) as staging:
@@ -115,12 +118,12 @@ def export_model(spec, model, out_dir: Path, options: ExportOptions, *, source: 
         saved_model_dir = onnx_model = None
         if "saved_model" in options.formats:
             saved_model_dir = staging / SAVED_MODEL_DIR
-            write_saved_model(fn, info, dtype, saved_model_dir)
+            write_saved_model(fn, info, saved_model_dir)
             serving = tf.saved_model.load(str(saved_model_dir)).signatures["serving_default"]
             engines["saved_model"] = lambda x: serving(
                 **{info.input_name: tf.constant(x)})["logits"].numpy()
         if "onnx" in options.formats:
-            converted = onnx_graph.convert(fn, info, dtype, options.opset)
+            converted = onnx_graph.convert(fn, info, options.opset)
             onnx_graph.attach_metadata(converted, info)
             onnx_model = canonicalize(converted, [p.name for p in fn.params], spec.name)
             onnx.checker.check_model(onnx_model, full_check=True)
@@ -132,14 +135,11 @@ def export_model(spec, model, out_dir: Path, options: ExportOptions, *, source: 
         batches = {}
         if real_batch is not None:
             label, x = real_batch
-            batches[label] = np.asarray(x[:REAL_BATCH], dtype=dtype)
-        batches["random"] = _random_inputs(spec, dtype)
-        scale = (None if options.preprocessing or info.input_scale is None
-                 else scaling_layer(model, spec))
-        report = verify(reference=lambda x: model(x, training=False),
-                        engines=engines, batches=batches,
-                        feed=lambda x: x if scale is None else np.asarray(scale(x)),
-                        tolerance=options.tolerance)
+            batches[label] = np.asarray(x[:REAL_BATCH], dtype=raw_dtype)
+        batches["random"] = _random_inputs(spec, raw_dtype)
+        report = verify(reference=lambda x: model(x, training=False), engines=engines,
+                        batches=batches, tolerance=options.tolerance,
+                        feed=lambda x: x if scaling is None else np.asarray(scaling(x)))
         report["notes"] = list(notes)
         if not report["passed"]:
             raise VerificationError(report)

@@ -21,6 +21,7 @@ class ArtifactInfo:
     class_names: list[str]
     input_name: str
     input_shape: list[int]  # one example, without the batch dimension
+    input_dtype: str  # "float32" or "uint8"; float32 whenever the graph takes scaled values
     input_scale: dict | None  # {"from": [lo, hi], "to": [lo, hi]} or None (no scaling)
     preprocessing: bool  # True: the graph scales raw inputs itself; False: feed scaled inputs
 

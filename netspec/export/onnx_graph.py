@@ -32,11 +32,10 @@ from netspec.export.params import InferenceFunction
 _PLACEHOLDER = "netspec_param_{}"
 
 
-def convert(fn: InferenceFunction, info: ArtifactInfo, input_dtype: str,
-            opset: int) -> onnx.ModelProto:
+def convert(fn: InferenceFunction, info: ArtifactInfo, opset: int) -> onnx.ModelProto:
     """The model as ONNX (not yet canonicalized): named inputs/outputs, named initializers."""
     params = fn.params
-    signature = [tf.TensorSpec((None, *info.input_shape), input_dtype, name=info.input_name)]
+    signature = [tf.TensorSpec((None, *info.input_shape), info.input_dtype, name=info.input_name)]
     signature += [tf.TensorSpec(p.shape, p.dtype, name=_PLACEHOLDER.format(i))
                   for i, p in enumerate(params)]
 

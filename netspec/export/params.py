@@ -58,21 +58,22 @@ class InferenceFunction:
         return {"logits": logits, "probabilities": tf.nn.softmax(logits)}
 
 
-def inference_model(model: keras.Model, spec, preprocessing: bool) -> keras.Model:
-    """`model`, or with `preprocessing=False` the same layers minus the leading scaling step.
+def inference_model(model: keras.Model, preprocessing: bool) -> keras.Model:
+    """`model`, or with `preprocessing=False` the same layers minus the input scaling.
 
-    build_model puts the input scaling (no variables) right after the input; the sub-model
-    shares every other layer, so parameters and names are unchanged.
+    build_model scales (and casts) the raw input before the first spec layer; the sub-model
+    starts after the scaling and shares every other layer, so parameters and names are
+    unchanged.
     """
-    if preprocessing or spec.input.get("scale") is None:
+    scaling = scaling_layer(model)
+    if preprocessing or scaling is None:
         return model
-    scaling = scaling_layer(model, spec)
     return keras.Model(scaling.output, model.output, name=model.name)
 
 
-def scaling_layer(model: keras.Model, spec) -> keras.layers.Layer:
-    """The step that maps raw input values to the trained range (first layer after the input)."""
-    first = model.layers[1]
-    if first.weights or first.name in {layer["name"] for layer in spec.layers}:
-        raise RuntimeError(f"expected the input scaling step after the input, found {first.name!r}")
-    return first
+def scaling_layer(model: keras.Model) -> keras.layers.Rescaling | None:
+    """The model's input scaling step; no spec layer type builds a Rescaling layer."""
+    found = [layer for layer in model.layers if isinstance(layer, keras.layers.Rescaling)]
+    if len(found) > 1:
+        raise RuntimeError(f"expected one input scaling step, found {[l.name for l in found]}")
+    return found[0] if found else None

@@ -17,7 +17,7 @@ from netspec.export.params import InferenceFunction
 
 
 class ServingModule(tf.Module):
-    def __init__(self, fn: InferenceFunction, input_name: str, input_shape, input_dtype: str):
+    def __init__(self, fn: InferenceFunction, info: ArtifactInfo):
         super().__init__(name=None)
         params: dict = {}
         for p in fn.params:
@@ -31,16 +31,16 @@ class ServingModule(tf.Module):
         by_name = {p.name: _lookup(params, p.name) for p in fn.params}
 
         def serve(**inputs):
-            return fn({name: v.read_value() for name, v in by_name.items()}, inputs[input_name])
+            return fn({name: v.read_value() for name, v in by_name.items()},
+                      inputs[info.input_name])
 
-        spec = tf.TensorSpec((None, *input_shape), input_dtype, name=input_name)
+        spec = tf.TensorSpec((None, *info.input_shape), info.input_dtype, name=info.input_name)
         self.serve = tf.function(serve, autograph=False)
-        self.serving_default = self.serve.get_concrete_function(**{input_name: spec})
+        self.serving_default = self.serve.get_concrete_function(**{info.input_name: spec})
 
 
-def write_saved_model(fn: InferenceFunction, info: ArtifactInfo, input_dtype: str,
-                      path: Path) -> None:
-    module = ServingModule(fn, info.input_name, info.input_shape, input_dtype)
+def write_saved_model(fn: InferenceFunction, info: ArtifactInfo, path: Path) -> None:
+    module = ServingModule(fn, info)
     captured = {id(t) for t in module.serving_default.captured_inputs}
     expected = {id(v.handle) for v in module.variables}
     if captured != expected:

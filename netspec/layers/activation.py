@@ -1,7 +1,7 @@
 """activation: an activation function as a layer of its own."""
 
 from netspec.layers.base import ACTIVATION, ALPHA, BuildContext, LayerType, activation_fn, elements
-from netspec.spec.fields import REQUIRED, Field
+from netspec.fields import REQUIRED, Field
 
 
 def build(layer, x, ctx: BuildContext):

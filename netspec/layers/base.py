@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable
 
-from netspec.spec.fields import (BOOL, NAME, NAME_RULE, NON_NEG_NUMBER, POS_NUMBER, REQUIRED,
+from netspec.fields import (BOOL, NAME, NAME_RULE, NON_NEG_NUMBER, POS_NUMBER, REQUIRED,
                                  Field, object_schema, tagged_union)
 
 Shape = tuple

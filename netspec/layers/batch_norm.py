@@ -1,7 +1,7 @@
 """batch_norm: batch normalization over the last axis (variables gamma, beta, moving_*)."""
 
 from netspec.layers.base import BuildContext, LayerType, elements
-from netspec.spec.fields import BOOL, FRACTION, POS_NUMBER, Field
+from netspec.fields import BOOL, FRACTION, POS_NUMBER, Field
 
 
 def params(layer, inp, out):

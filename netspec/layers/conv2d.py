@@ -10,7 +10,7 @@ import math
 from netspec.layers.base import (BuildContext, LayerType, ShapeError, activation_flops,
                                  kernel_fields, kernel_kwargs, normalize_kernel_layer,
                                  require_rank)
-from netspec.spec.fields import NON_NEG_INT, POS_INT, REQUIRED, Field, int_or_pair, pair
+from netspec.fields import NON_NEG_INT, POS_INT, REQUIRED, Field, int_or_pair, pair
 
 MIRROR_MODES = ("reflect", "symmetric")
 

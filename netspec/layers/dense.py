@@ -2,7 +2,7 @@
 
 from netspec.layers.base import (BuildContext, LayerType, ShapeError, activation_flops,
                                  kernel_fields, kernel_kwargs, normalize_kernel_layer)
-from netspec.spec.fields import POS_INT, REQUIRED, Field
+from netspec.fields import POS_INT, REQUIRED, Field
 
 
 def infer(layer, shape):

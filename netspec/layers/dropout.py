@@ -4,7 +4,7 @@ Give either `rate` (fraction dropped, Keras) or `keep_prob` (fraction kept, TF1)
 """
 
 from netspec.layers.base import BuildContext, LayerType, ShapeError
-from netspec.spec.fields import Field
+from netspec.fields import Field
 
 _OPEN_FRACTION = {"type": "number", "minimum": 0, "exclusiveMaximum": 1}
 

@@ -3,7 +3,7 @@
 import math
 
 from netspec.layers.base import BuildContext, LayerType, ShapeError, elements, require_rank
-from netspec.spec.fields import Field, int_or_pair, pair
+from netspec.fields import Field, int_or_pair, pair
 
 
 def normalize(layer):

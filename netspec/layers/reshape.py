@@ -1,7 +1,7 @@
 """reshape: to any shape with the same number of elements (one -1 allowed)."""
 
 from netspec.layers.base import BuildContext, LayerType, ShapeError, elements
-from netspec.spec.fields import REQUIRED, Field
+from netspec.fields import REQUIRED, Field
 
 _DIM = {"type": "integer", "minimum": -1, "not": {"const": 0}}
 

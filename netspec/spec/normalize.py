@@ -9,7 +9,7 @@ from pathlib import Path
 
 from netspec.layers import LAYER_TYPES, ShapeError
 from netspec.spec.diagnostics import Diagnostic
-from netspec.spec.fields import with_defaults
+from netspec.fields import with_defaults
 from netspec.spec.names import layer_names
 from netspec.spec.sections import (AUGMENT, DATA, EARLY_STOPPING, EXPORT, INIT_FROM, INPUT,
                                    LIMITS, SCALE_PRESETS, SPLIT, TRAIN, _LOSS_FIELDS,

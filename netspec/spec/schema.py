@@ -9,7 +9,7 @@ from functools import lru_cache
 from netspec import __version__
 from netspec.layers import LAYER_TYPES
 from netspec.spec.diagnostics import Diagnostic, did_you_mean
-from netspec.spec.fields import NAME, NAME_RULE, REQUIRED, Field, object_schema
+from netspec.fields import NAME, NAME_RULE, REQUIRED, Field, object_schema
 from netspec.spec.sections import SECTIONS
 from netspec.spec.yamlpos import Document
 

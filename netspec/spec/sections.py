@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netspec.spec.fields import (BOOL, FRACTION, NAME, NAME_RULE, NON_NEG_INT, NON_NEG_NUMBER,
+from netspec.fields import (BOOL, FRACTION, NAME, NAME_RULE, NON_NEG_INT, NON_NEG_NUMBER,
                                  POS_INT, POS_NUMBER, REQUIRED, Field, object_schema,
                                  tagged_union)
 from netspec.spec.sources import SOURCES

@@ -8,7 +8,6 @@ DATA_DEFAULTS = {
     "path": None,
     "test_path": None,
     "split": {"train": 0.8, "validation": 0.1, "test": 0.1},
-    "seed": 1,
     "per_class": None,
     "classes": 4,
     "examples": 400,
@@ -18,11 +17,12 @@ DATA_DEFAULTS = {
 }
 
 
-def stand_in_spec(source, shape=(28, 28, 1), labels="sparse", batch_size=32, seed=1, **data):
+def stand_in_spec(source, shape=(28, 28, 1), labels="sparse", batch_size=32, train_seed=1, **data):
+    """`data` overrides DATA_DEFAULTS; data.seed defaults to the train seed, as when resolved."""
     return SimpleNamespace(
-        data={**DATA_DEFAULTS, "source": source, **data},
+        data={**DATA_DEFAULTS, "source": source, "seed": train_seed, **data},
         input={"name": "image", "shape": list(shape), "dtype": "float32", "scale": None},
-        train={"seed": seed, "batch_size": batch_size, "loss": {"labels": labels}},
+        train={"seed": train_seed, "batch_size": batch_size, "loss": {"labels": labels}},
     )
 
 

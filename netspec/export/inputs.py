@@ -1,0 +1,75 @@
+"""Read `netspec predict` inputs into raw batches shaped like the model's input.
+
+The kind is told by content, not by name: PNG/JPEG (or anything Pillow opens) is one image,
+converted to the input's channels and resized to its height x width; a zip is an `.npz`
+(key `x`, else its first array); a gzip or a file starting with two zero bytes is IDX.
+Image pixels (0..255) are mapped onto the input's raw range (`scale.from`, e.g. 0..16 for
+`digits`); arrays are taken to hold raw values already.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+from netspec.errors import UsageError, UserError
+
+
+def read_input(path: Path, shape: list[int], raw_range: tuple[float, float] | None) -> np.ndarray:
+    """(N, H, W, C) float32 raw values from one file; N is 1 for an image."""
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
+    head = path.read_bytes()[:4]
+    if head[:2] == b"PK":
+        return _fit(_read_npz(path), shape, path)
+    if head[:2] in (b"\x1f\x8b", b"\0\0"):
+        from netspec.data.idx import read_idx
+
+        return _fit(read_idx(path), shape, path)
+    return _read_image(path, shape, raw_range)[None]
+
+
+def _read_npz(path: Path) -> np.ndarray:
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            if not archive.files:
+                raise UserError(f"{path}: the .npz holds no arrays")
+            return archive["x" if "x" in archive.files else archive.files[0]]
+    except (OSError, ValueError) as err:
+        raise UserError(f"{path}: not a readable .npz file ({err})") from None
+
+
+def _fit(array: np.ndarray, shape: list[int], path: Path) -> np.ndarray:
+    """Accept one example or a batch, with or without a channel axis of 1."""
+    shape = tuple(shape)
+    for candidate in (array, array[..., None]):
+        if candidate.shape == shape:
+            candidate = candidate[None]
+        if candidate.shape[1:] == shape and len(candidate):
+            return candidate.astype(np.float32)
+        if shape[-1] != 1:
+            break
+    raise UserError(f"{path}: holds an array of shape {list(array.shape)}, which does not fit "
+                    f"the model input {list(shape)}",
+                    hint="give (N, height, width, channels) or one (height, width, channels)")
+
+
+def _read_image(path: Path, shape: list[int], raw_range) -> np.ndarray:
+    from PIL import Image, UnidentifiedImageError
+
+    height, width, channels = shape
+    if channels not in (1, 3):
+        raise UserError(f"{path}: images can feed 1- or 3-channel inputs; the model takes "
+                        f"{channels} channels", hint="give an .npz or IDX file")
+    try:
+        with Image.open(path) as image:
+            image = image.convert("L" if channels == 1 else "RGB")
+            if image.size != (width, height):
+                image = image.resize((width, height), Image.Resampling.BILINEAR)
+            pixels = np.asarray(image, dtype=np.float32).reshape(height, width, channels)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        raise UserError(f"{path}: not a readable image, .npz or IDX file ({err})") from None
+    if raw_range is None:
+        return pixels
+    low, high = raw_range
+    return pixels * np.float32((high - low) / 255) + np.float32(low)

@@ -1,0 +1,99 @@
+"""`init_from`: start a spec's layers from an earlier run's trained weights, by stable name.
+
+```yaml
+init_from: {run: runs/cnn/20250101-120000, layers: [conv1, conv2], freeze: true}
+```
+`layers: null` loads every layer with weights whose name both models share. Layers not loaded
+keep their fresh initial weights. A loaded layer must have the same parameters with the same
+shapes in both models; otherwise the error names the layer, the parameter and both shapes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from netspec.errors import UserError
+from netspec.train import checkpoints
+from netspec.train.runs import COMPLETED, Run, open_run
+
+
+def source_run(spec) -> Run:
+    """The run `init_from.run` names: a relative path is tried next to the spec file first
+    (like data paths), then from the current directory."""
+    given = Path(spec.init_from["run"])
+    candidates = [given] if given.is_absolute() else [spec.path.parent / given, given]
+    for path in candidates:
+        if path.is_dir():
+            return open_run(path.resolve())
+    raise UserError(f"init_from.run: no run directory {given}",
+                    hint="tried " + " and ".join(str(p) for p in candidates)
+                         + "; list finished runs with `ls runs/<spec name>`")
+
+
+def apply(model, spec, load: bool = True) -> dict | None:
+    """Load (when `load`) and freeze the layers `spec.init_from` selects.
+
+    Returns what the manifest records: {run, layers, freeze}. On --resume, `load` is False:
+    the checkpoint holds the weights, and only the freezing must be redone.
+    """
+    if spec.init_from is None:
+        return None
+    run = source_run(spec)
+    manifest = run.manifest()
+    if manifest.get("status") != COMPLETED:
+        raise UserError(f"init_from.run: {run.path} did not complete "
+                        f"(status: {manifest.get('status')})",
+                        hint=f"finish it first: netspec train --resume {run.path}")
+    arrays, _ = checkpoints.load(run.final_weights)
+    chosen = _chosen_layers(model, spec.init_from["layers"], arrays, run.path)
+    for layer in chosen:
+        variables = {f"{layer.name}/{w.name}": w for w in layer.weights}
+        _check_same_params(layer.name, variables, arrays, run.path)
+        if load:
+            for key, variable in variables.items():
+                variable.assign(arrays[key])
+        if spec.init_from["freeze"]:
+            layer.trainable = False
+    return {"run": str(run.path), "spec_hash": manifest.get("spec", {}).get("hash"),
+            "layers": [layer.name for layer in chosen], "freeze": spec.init_from["freeze"]}
+
+
+def _chosen_layers(model, names: list[str] | None, arrays: dict, source: Path) -> list:
+    in_source = {key.split("/", 1)[0] for key in arrays if not key.startswith("@")}
+    with_weights = [layer for layer in model.layers if layer.weights]
+    if names is None:
+        chosen = [layer for layer in with_weights if layer.name in in_source]
+        if not chosen:
+            raise UserError(f"init_from: no layer of this spec has weights in {source}",
+                            hint="layer names must match; list them in init_from.layers")
+        return chosen
+    by_name = {layer.name: layer for layer in model.layers}
+    for name in names:
+        if name not in by_name:
+            raise UserError(f"init_from.layers: no layer named '{name}' in this spec",
+                            hint=f"layers: {', '.join(by_name)}")
+        if not by_name[name].weights:
+            raise UserError(f"init_from.layers: layer '{name}' has no weights to load")
+        if name not in in_source:
+            raise UserError(f"init_from.layers: run {source} has no layer '{name}'",
+                            hint=f"its layers with weights: {', '.join(sorted(in_source))}")
+    return [by_name[name] for name in names]
+
+
+def _check_same_params(name: str, variables: dict, arrays: dict, source: Path) -> None:
+    theirs = {key for key in arrays if key.startswith(f"{name}/")}
+    extra = sorted(theirs - variables.keys())
+    if extra:
+        raise UserError(f"init_from: {extra[0]} is in run {source} but not in this spec",
+                        hint=f"layer '{name}' changed its parameters (use_bias?); leave it out "
+                             "of init_from.layers to train it from scratch")
+    for key, variable in variables.items():
+        if key not in arrays:
+            raise UserError(f"init_from: {key} is in this spec but not in run {source}",
+                            hint=f"layer '{name}' changed its parameters (use_bias?); leave it "
+                                 "out of init_from.layers to train it from scratch")
+        if tuple(arrays[key].shape) != tuple(variable.shape):
+            raise UserError(f"init_from: {key} has shape {tuple(arrays[key].shape)} in run "
+                            f"{source} but {tuple(variable.shape)} in this spec",
+                            hint=f"leave '{name}' out of init_from.layers to train it from "
+                                 "scratch, or give it the same shape")

