@@ -9,6 +9,7 @@ import sys
 import typer
 
 from netspec.cli import common, init, schema, summary, validate
+from netspec.cli import export, predict
 from netspec.errors import UserError
 
 app = typer.Typer(
@@ -22,6 +23,8 @@ app.command("validate")(validate.validate)
 app.command("summary")(summary.summary)
 app.command("init")(init.init)
 app.command("schema")(schema.schema)
+app.command("export")(export.export)
+app.command("predict")(predict.predict)
 
 
 def main() -> None:

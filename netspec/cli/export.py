@@ -14,7 +14,7 @@ from netspec.cli.common import Overrides, SetOption
 
 def export(
     run: Optional[Path] = typer.Argument(
-        None, metavar="[RUN]",
+        None, metavar="RUN",
         help="A run directory (default: the most recent completed run under runs/), "
              "or a spec file to export freshly initialized weights."),
     onnx: bool = typer.Option(False, "--onnx", help="Write ONNX (model.onnx)."),

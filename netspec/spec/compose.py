@@ -32,18 +32,20 @@ def _load_extending(path: Path, chain: tuple) -> Document:
     if not isinstance(base_ref, str):
         raise SpecError([Diagnostic(("extends",), "must be a file path", "E-EXTENDS", where)])
     base_path = (path.parent / base_ref).resolve()
-    if base_path in chain or base_path == path.resolve():
-        raise SpecError([Diagnostic(("extends",), f"'{base_ref}' extends itself (cycle: " +
-                                    " -> ".join(p.name for p in (*chain, base_path)) + ")",
-                                    "E-EXTENDS", where)])
-    if len(chain) >= MAX_DEPTH:
+    chain += (path.resolve(),)
+    if base_path in chain:
+        cycle = chain[chain.index(base_path):] + (base_path,)
+        raise SpecError([Diagnostic(("extends",), "extends cycle: " +
+                                    " -> ".join(p.name for p in cycle), "E-EXTENDS", where,
+                                    "a spec cannot extend itself, directly or not")])
+    if len(chain) > MAX_DEPTH:
         raise SpecError([Diagnostic(("extends",), f"more than {MAX_DEPTH} levels of extends",
                                     "E-EXTENDS", where)])
     if not base_path.is_file():
         raise SpecError([Diagnostic(("extends",), f"base spec '{base_ref}' not found "
                                     f"(looked for {base_path})", "E-EXTENDS", where,
                                     "paths are relative to the extending file")])
-    base = _load_extending(base_path, chain + (path.resolve(),))
+    base = _load_extending(base_path, chain)
     _merge(base, doc, ())
     return base
 

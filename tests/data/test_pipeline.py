@@ -91,12 +91,15 @@ print(sha.hexdigest())
 """.replace("AUGMENT", repr(AUGMENT))
 
 
-def test_same_batches_in_another_process(make_spec):
-    run = subprocess.run([sys.executable, "-c", ANOTHER_PROCESS], capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
-    spec = make_spec("synthetic", batch_size=50, augment=AUGMENT)
-    here = digest(epochs(netspec.data.pipeline(X, Y, spec, True, 10), 1)[0])
-    assert run.stdout.strip() == here
+def test_same_batches_in_another_process():
+    """Two fresh processes, so that no TF global seed set by another test can interfere."""
+    runs = [
+        subprocess.Popen([sys.executable, "-c", ANOTHER_PROCESS], stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    digests = [run.communicate()[0].strip() for run in runs]
+    assert all(run.returncode == 0 for run in runs)
+    assert len(digests[0]) == 64 and digests[0] == digests[1]
 
 
 def test_synthetic_data_is_learned_in_a_few_epochs(make_spec):
@@ -104,10 +107,13 @@ def test_synthetic_data_is_learned_in_a_few_epochs(make_spec):
 
     spec = make_spec("synthetic", shape=(12, 12, 1), classes=5, examples=500, batch_size=32)
     ds = netspec.data.load(spec)
-    keras.utils.set_random_seed(0)
     model = keras.Sequential(
-        [keras.Input((12, 12, 1)), keras.layers.Rescaling(1 / 255), keras.layers.Flatten(),
-         keras.layers.Dense(5)]
+        [
+            keras.Input((12, 12, 1)),
+            keras.layers.Rescaling(1 / 255),
+            keras.layers.Flatten(),
+            keras.layers.Dense(5, kernel_initializer=keras.initializers.GlorotUniform(seed=0)),
+        ]
     )
     model.compile(
         optimizer="adam",
@@ -116,5 +122,5 @@ def test_synthetic_data_is_learned_in_a_few_epochs(make_spec):
     )
     train = netspec.data.pipeline(ds.x_train, ds.y_train, spec, True, 5)
     val = netspec.data.pipeline(ds.x_val, ds.y_val, spec, False, 5)
-    history = model.fit(train, validation_data=val, epochs=5, verbose=0)
+    history = model.fit(train, validation_data=val, epochs=5, shuffle=False, verbose=0)
     assert history.history["val_accuracy"][-1] > 0.9
