@@ -8,7 +8,7 @@ import sys
 
 import typer
 
-from netspec.cli import common, init, schema, summary, validate
+from netspec.cli import common, init, letters, schema, summary, validate
 from netspec.cli import export, predict
 from netspec.errors import UserError
 
@@ -23,6 +23,7 @@ app.command("validate")(validate.validate)
 app.command("summary")(summary.summary)
 app.command("init")(init.init)
 app.command("schema")(schema.schema)
+app.command("letters")(letters.letters)
 app.command("export")(export.export)
 app.command("predict")(predict.predict)
 
