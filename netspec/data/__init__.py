@@ -38,7 +38,9 @@ def load(spec) -> Dataset:
         )
     source = SOURCES[name](data, spec.input)
     check_shape(source, name, spec.input["shape"])
-    train, val, test = split_indices(source.y, data["split"], data["seed"], name, source.test_origin)
+    train, val, test = split_indices(
+        source.y, data["split"], data["seed"], name, source.test_origin
+    )
     x_test, y_test = source.test if source.test is not None else (source.x[test], source.y[test])
     arrays = {
         "x_train": source.x[train],

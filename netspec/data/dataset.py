@@ -1,4 +1,4 @@
-"""The loaded data a run sees: raw arrays split three ways, plus what a manifest records about them."""
+"""The data a run sees: raw arrays split three ways, and what a manifest records about them."""
 
 import hashlib
 from dataclasses import dataclass, field

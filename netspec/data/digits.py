@@ -1,4 +1,4 @@
-"""`digits`: scikit-learn's 1,797 handwritten digits, 8x8 pixels with values 0..16. Works offline."""
+"""`digits`: scikit-learn's 1,797 handwritten digits, 8x8 pixels, values 0..16. Works offline."""
 
 import numpy as np
 

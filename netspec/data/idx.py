@@ -15,7 +15,15 @@ from typing import NoReturn
 
 import numpy as np
 
-from netspec.data.source import SourceData, class_ids, images, raw_range, require_path
+from netspec.data.source import (
+    SourceData,
+    class_ids,
+    images,
+    numbered_classes,
+    raw_range,
+    require_path,
+    same_image_size,
+)
 from netspec.errors import UserError
 
 TYPE_CODES = {
@@ -32,28 +40,31 @@ GZIP_MAGIC = b"\x1f\x8b"
 def load(data: dict, input_spec: dict) -> SourceData:
     folder = require_path(data, "idx", "folder")
     x, y = read_pair(folder, "train") or _missing(folder, "train")
+    test, origin = _test_set(data, folder)
+    if test is None:
+        return SourceData(x, y, numbered_classes(y), raw_range(x))
+    same_image_size(x, test[0], "idx")
+    return SourceData(
+        x,
+        y,
+        numbered_classes(y, test[1]),
+        raw_range(x, test[0]),
+        test=test,
+        test_origin=origin,
+    )
+
+
+def _test_set(data: dict, folder: Path) -> tuple[tuple[np.ndarray, np.ndarray] | None, str | None]:
+    """The test pair and where it came from: data.test_path, else t10k-* files beside train-*."""
     if data.get("test_path"):
         test_folder = require_path(data, "idx", "folder", key="test_path")
         test = read_pair(test_folder, "t10k") or read_pair(test_folder, "train")
         test = test or _missing(test_folder, "t10k")
-        origin = f"the IDX files in data.test_path ({len(test[1])} examples)"
-    else:
-        test = read_pair(folder, "t10k")
-        origin = None if test is None else f"the t10k-* files in data.path ({len(test[1])} examples)"
-    if test is not None and test[0].shape[1:] != x.shape[1:]:
-        raise UserError(
-            f"idx: the training images are {x.shape[1:]} but the test images are "
-            f"{test[0].shape[1:]}; they must be the same size"
-        )
-    labels = y if test is None else np.concatenate([y, test[1]])
-    return SourceData(
-        x,
-        y,
-        class_names=[str(k) for k in range(int(labels.max()) + 1)],
-        value_range=raw_range(x) if test is None else raw_range(x, test[0]),
-        test=test,
-        test_origin=origin,
-    )
+        return test, f"the IDX files in data.test_path ({len(test[1])} examples)"
+    test = read_pair(folder, "t10k")
+    if test is None:
+        return None, None
+    return test, f"the t10k-* files in data.path ({len(test[1])} examples)"
 
 
 def read_pair(folder: Path, prefix: str) -> tuple[np.ndarray, np.ndarray] | None:
@@ -72,7 +83,9 @@ def read_pair(folder: Path, prefix: str) -> tuple[np.ndarray, np.ndarray] | None
     x = images(read_idx(images_path), str(images_path))
     y = class_ids(read_idx(labels_path), str(labels_path))
     if len(x) != len(y):
-        raise UserError(f"{labels_path}: {len(y)} labels, but {images_path.name} has {len(x)} images")
+        raise UserError(
+            f"{labels_path}: {len(y)} labels, but {images_path.name} has {len(x)} images"
+        )
     if not len(y):
         raise UserError(f"{images_path}: holds no images")
     return x, y

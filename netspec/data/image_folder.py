@@ -32,15 +32,8 @@ def load(data: dict, input_spec: dict) -> SourceData:
     test, test_origin = None, None
     if data.get("test_path"):
         test_folder = require_path(data, "image_folder", "folder", key="test_path")
-        unknown = [d.name for d in class_folders(test_folder) if d.name not in class_names]
-        if unknown:
-            raise UserError(
-                f"data.test_path has class folders the training folder lacks: {', '.join(unknown)}"
-            )
-        test_names = [d.name for d in class_folders(test_folder)]
-        x_test, y_test = reader.read(test_folder, test_names, None, rng)
-        test = (x_test, np.array([class_names.index(test_names[k]) for k in y_test], np.int64))
-        test_origin = f"the images in data.test_path ({len(y_test)} examples)"
+        test = _test_set(reader, test_folder, class_names)
+        test_origin = f"the images in data.test_path ({len(test[1])} examples)"
     return SourceData(
         x,
         y,
@@ -71,8 +64,14 @@ class ImageReader:
         self.skipped: list[str] = []
 
     def read(
-        self, folder: Path, class_names: list[str], per_class: int | None, rng: np.random.Generator
+        self,
+        folder: Path,
+        class_names: list[str],
+        per_class: int | None = None,
+        rng: np.random.Generator | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
+        """Every readable image, or with `per_class` at most that many per class, from the
+        class's files in an order shuffled by `rng`."""
         pixels, labels = [], []
         for label, name in enumerate(class_names):
             files = sorted(
@@ -118,3 +117,17 @@ class ImageReader:
         if empty:
             found.append(f"no readable images for class(es) {', '.join(empty)}")
         return found
+
+
+def _test_set(
+    reader: ImageReader, folder: Path, class_names: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The test folder's images, labelled by the training folder's class numbering."""
+    test_names = [d.name for d in class_folders(folder)]
+    unknown = [name for name in test_names if name not in class_names]
+    if unknown:
+        raise UserError(
+            f"data.test_path has class folders the training folder lacks: {', '.join(unknown)}"
+        )
+    x, y = reader.read(folder, test_names)
+    return x, np.array([class_names.index(test_names[k]) for k in y], dtype=np.int64)

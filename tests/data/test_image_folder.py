@@ -101,3 +101,18 @@ def test_letters_are_told_apart_by_their_shapes(make_spec, letters):
     train, val = (x.reshape(len(x), -1).astype(np.float32) for x in (ds.x_train, ds.x_val))
     nearest = ((val[:, None] - train[None]) ** 2).sum(-1).argmin(1)
     assert (ds.y_train[nearest] == ds.y_val).mean() > 0.3
+
+
+def test_class_without_readable_images_is_reported(make_spec, letters, tmp_path):
+    for letter in "AB":
+        (tmp_path / letter).mkdir()
+    Image.open(letters / "A" / "00000.png").save(tmp_path / "A" / "a.png")
+    Image.open(letters / "A" / "00001.png").save(tmp_path / "A" / "b.png")
+    (tmp_path / "B" / "empty.png").write_bytes(b"")
+    spec = make_spec(
+        "image_folder", path=str(tmp_path), split={"train": 2, "validation": 0, "test": 0}
+    )
+    ds = netspec.data.load(spec)
+    assert ds.class_names == ["A", "B"] and ds.y_train.tolist() == [0, 0]
+    assert ds.warnings[0].startswith("skipped 1 unreadable image file(s), e.g. B/empty.png")
+    assert ds.warnings[1] == "no readable images for class(es) B"

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import netspec.data
-from netspec.errors import UserError
+from netspec.errors import UsageError, UserError
 
 RNG = np.random.default_rng(0)
 X = RNG.integers(0, 256, (120, 10, 10), np.uint8)
@@ -11,7 +11,8 @@ Y = np.arange(120) % 3
 
 def load(make_spec, path, **data):
     split = data.pop("split", {"train": 0.75, "validation": 0.25, "test": 0})
-    return netspec.data.load(make_spec("npz", shape=(10, 10, 1), path=str(path), split=split, **data))
+    spec = make_spec("npz", shape=(10, 10, 1), path=str(path), split=split, **data)
+    return netspec.data.load(spec)
 
 
 def test_train_and_test_arrays(make_spec, tmp_path):
@@ -65,3 +66,10 @@ def test_not_an_npz_file(make_spec, tmp_path):
     path.write_bytes(b"PK\x03\x04 broken")
     with pytest.raises(UserError, match="not a readable .npz file"):
         load(make_spec, path)
+
+
+def test_path_must_be_an_existing_file(make_spec, tmp_path):
+    with pytest.raises(UsageError, match="is not a file"):
+        load(make_spec, tmp_path)
+    with pytest.raises(UsageError, match="does not exist"):
+        load(make_spec, tmp_path / "missing.npz")

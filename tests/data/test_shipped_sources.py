@@ -1,5 +1,7 @@
 """mnist_5k and digits ship with installed packages; mnist downloads (simulated here)."""
 
+import urllib.error
+import urllib.request
 from importlib import metadata
 
 import numpy as np
@@ -48,47 +50,58 @@ def test_digits_are_8x8_with_values_to_16(make_spec):
 
 
 @pytest.fixture
-def offline(monkeypatch, tmp_path):
-    """mnist.download fails as keras' get_file does without a network; records the target."""
+def cache(monkeypatch, tmp_path):
     monkeypatch.setenv("NETSPEC_CACHE", str(tmp_path / "cache"))
-    targets = []
+    return tmp_path / "cache"
 
+
+MNIST_SPLIT = {"train": 500, "validation": 100, "test": 0}
+
+
+def test_mnist_offline_names_the_alternatives(make_spec, cache, monkeypatch):
     def fail(target):
-        targets.append(target)
         raise Exception(
             "URL fetch failure on https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
             "mnist.npz: None -- [Errno -3] Temporary failure in name resolution"
         )
 
     monkeypatch.setattr(mnist, "download", fail)
-    return targets
-
-
-def test_mnist_offline_names_the_alternatives(make_spec, offline, tmp_path):
-    spec = make_spec("mnist", split={"train": 55000, "validation": 5000, "test": 0})
     with pytest.raises(UserError) as err:
-        netspec.data.load(spec)
-    assert "could not download MNIST" in err.value.message
+        netspec.data.load(make_spec("mnist", split=MNIST_SPLIT))
+    assert f"could not download MNIST into {cache}" in err.value.message
     assert "Temporary failure in name resolution" in err.value.message
     for alternative in ("mnist_5k", "digits", "idx"):
         assert alternative in err.value.hint
-    assert offline == [tmp_path / "cache" / "mnist.npz"]
 
 
-@pytest.fixture
-def small_mnist(monkeypatch):
-    """A stand-in download: 600 training and 100 test images, 10 classes."""
+@pytest.mark.slow
+def test_mnist_offline_through_keras(make_spec, cache, monkeypatch):
+    """The real keras download, with the network refusing: our call into keras is valid and its
+    failure becomes the UserError."""
+
+    def no_network(*args, **kwargs):
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    with pytest.raises(UserError, match="URL fetch failure .* Temporary failure in name"):
+        netspec.data.load(make_spec("mnist", split=MNIST_SPLIT))
+    assert list(cache.iterdir()) == []
+
+
+def test_mnist_official_test_set_is_the_test_split(make_spec, cache, monkeypatch, tmp_path):
+    """A stand-in download of 600 training and 100 test images."""
     rng = np.random.default_rng(0)
-    train = (rng.integers(0, 256, (600, 28, 28), np.uint8), np.arange(600, dtype=np.uint8) % 10)
-    test = (rng.integers(0, 256, (100, 28, 28), np.uint8), np.arange(100, dtype=np.uint8) % 10)
-    monkeypatch.setattr(mnist, "download", lambda target: (train, test))
-    return test
-
-
-def test_mnist_official_test_set_is_the_test_split(make_spec, small_mnist, monkeypatch, tmp_path):
-    monkeypatch.setenv("NETSPEC_CACHE", str(tmp_path))
-    ds = netspec.data.load(make_spec("mnist", split={"train": 500, "validation": 100, "test": 0}))
+    x_test = rng.integers(0, 256, (100, 28, 28), np.uint8)
+    np.savez(
+        tmp_path / "mnist.npz",
+        x_train=rng.integers(0, 256, (600, 28, 28), np.uint8),
+        y_train=np.arange(600, dtype=np.uint8) % 10,
+        x_test=x_test,
+        y_test=np.arange(100, dtype=np.uint8) % 10,
+    )
+    monkeypatch.setattr(mnist, "download", lambda target: tmp_path / "mnist.npz")
+    ds = netspec.data.load(make_spec("mnist", split=MNIST_SPLIT))
     assert ds.x_train.shape == (500, 28, 28, 1) and ds.x_val.shape == (100, 28, 28, 1)
-    assert np.array_equal(ds.x_test[..., 0], small_mnist[0]) and ds.y_test.dtype == np.int64
+    assert np.array_equal(ds.x_test[..., 0], x_test) and ds.y_test.dtype == np.int64
     with pytest.raises(UserError, match="has its own test set"):
         netspec.data.load(make_spec("mnist", split={"train": 500, "test": 100}))
