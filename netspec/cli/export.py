@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -28,7 +27,6 @@ def export(
 
     With neither --onnx nor --saved-model, writes export.formats (default: both).
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from netspec.export import ExportOptions, VerificationError, export_model
     from netspec.export.source import resolve, verification_batch
     from netspec.export.verify import summary
@@ -36,10 +34,11 @@ def export(
     chosen = [name for name, flag in (("saved_model", saved_model), ("onnx", onnx)) if flag]
     target = resolve(run, overrides or ())
     options = ExportOptions.from_spec(target.settings, formats=chosen, opset=opset)
+    model = target.load_model()
     real_batch, class_names, notes = verification_batch(target.spec)
     out_dir = out or target.default_out
     try:
-        result = export_model(target.spec, target.model, out_dir, options,
+        result = export_model(target.spec, model, out_dir, options,
                               source=str(target.source), class_names=class_names,
                               real_batch=real_batch, notes=tuple(notes))
     except VerificationError as err:

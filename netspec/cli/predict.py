@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import List
 
@@ -25,7 +24,6 @@ def predict(
     check_format(fmt)
     if top_k < 1:
         raise UsageError(f"--top-k must be at least 1, got {top_k}")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from netspec.export.predict import open_artifact
     from netspec.export.predict import predict as run
 

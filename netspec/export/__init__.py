@@ -7,7 +7,8 @@
 Modules: exporter (orchestration, output layout), params (what is exported and the pure
 inference function both formats trace), saved_model, onnx_graph (+ canonical), verify,
 names (names.json), atomic (replace the output folder only when complete), metadata (what
-artifacts say about themselves), source (what the CLI exports), predict (run artifacts).
+artifacts say about themselves), source (what the CLI exports), predict + inputs (run
+artifacts on image, .npz and IDX files).
 Importing this package is cheap: TensorFlow, tf2onnx and onnxruntime load when used.
 """
 

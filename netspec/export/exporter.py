@@ -2,6 +2,7 @@
 
 Output layout (`out_dir`, by default `<run>/export/`):
     saved_model/          serving_default: {<input>: raw values} -> {logits, probabilities}
+                          (scaled values instead with export.preprocessing: false)
     saved_model/netspec.json
     model.onnx
     names.json            every parameter's name, shape, dtype in each format (names.py)
@@ -40,7 +41,7 @@ class VerificationError(UserError):
                   for batch, r in results.items() if not r.get("ok", True)]
         super().__init__(f"export verification failed: {'; '.join(failed)}; "
                          f"tolerance {report['tolerance']:g}; nothing was written",
-                         hint="raise export.tolerance (--set export.tolerance=1e-4) only if "
+                         hint="raise export.tolerance (--set export.tolerance=0.0001) only if "
                               "the differences are float rounding")
         self.report = report
 

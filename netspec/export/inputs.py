@@ -7,6 +7,7 @@ Image pixels (0..255) are mapped onto the input's raw range (`scale.from`, e.g. 
 `digits`); arrays are taken to hold raw values already.
 """
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +36,7 @@ def _read_npz(path: Path) -> np.ndarray:
             if not archive.files:
                 raise UserError(f"{path}: the .npz holds no arrays")
             return archive["x" if "x" in archive.files else archive.files[0]]
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
         raise UserError(f"{path}: not a readable .npz file ({err})") from None
 
 

@@ -44,22 +44,26 @@ def names_lock(params: list[Param], info: ArtifactInfo, saved_model: Path | None
     for entry in entries:
         for fmt in ("saved_model", "onnx"):
             if fmt in entry:
-                same = entry[fmt]["shape"] == entry["shape"] and entry[fmt]["dtype"] == entry["dtype"]
-                _expect(same, f"{fmt} {entry['name']}: {entry[fmt]} differs from Keras {entry}")
+                written = entry[fmt]
+                same = written["shape"] == entry["shape"] and written["dtype"] == entry["dtype"]
+                _expect(same, f"{fmt} {entry['name']}: {written} differs from Keras {entry}")
     return lock
 
 
 def _saved_model_params(path: Path, loaded) -> dict[str, dict]:
     """name -> variable name, checkpoint key, shape, dtype, from the files on disk."""
-    checkpoint = dict(tf.train.list_variables(str(path / "variables" / "variables")))
-    variables = {var.name: var for var in _leaves(loaded.params)}
+    checkpoint = {key for key, _ in tf.train.list_variables(str(path / "variables" / "variables"))}
     found = {}
-    for var_name, var in variables.items():
-        name = var_name.removesuffix(":0")
+    for var in _leaves(loaded.params):
+        name = var.name.removesuffix(":0")
         key = CHECKPOINT_KEY.format(name)
-        _expect(key in checkpoint, f"SavedModel variable {var_name} has no checkpoint key {key}")
-        found[name] = {"variable": var_name, "checkpoint_key": key,
+        _expect(key in checkpoint, f"SavedModel variable {var.name} has no checkpoint key {key}")
+        _expect(name not in found, f"SavedModel holds two variables named {var.name}")
+        found[name] = {"variable": var.name, "checkpoint_key": key,
                        "shape": var.shape.as_list(), "dtype": var.dtype.name}
+    extra = checkpoint - {CHECKPOINT_KEY.format(name) for name in found} - {
+        "_CHECKPOINTABLE_OBJECT_GRAPH"}
+    _expect(not extra, f"SavedModel checkpoint holds more than the parameters: {sorted(extra)}")
     return found
 
 

@@ -29,7 +29,8 @@ from netspec.errors import UserError
 from netspec.export.metadata import ArtifactInfo
 from netspec.export.params import InferenceFunction
 
-_PLACEHOLDER = "netspec_param_{}"
+# Uppercase: spec input names are lowercase, so a placeholder never shadows the real input.
+_PLACEHOLDER = "Param_{}"
 
 
 def convert(fn: InferenceFunction, info: ArtifactInfo, opset: int) -> onnx.ModelProto:
@@ -67,9 +68,9 @@ def _weights_to_initializers(graph: onnx.GraphProto, params) -> None:
     unused = [p for placeholder, p in zip(rename, params) if placeholder not in used]
     if unused:
         raise RuntimeError(f"parameters not read by the ONNX graph: {[p.name for p in unused]}")
-    kept = [i for i in graph.input if i.name not in rename]
-    del graph.input[:]
-    graph.input.extend(kept)
+    for index in reversed(range(len(graph.input))):
+        if graph.input[index].name in rename:
+            del graph.input[index]
     for node in graph.node:
         node.input[:] = [rename.get(name, name) for name in node.input]
     clashes = {init.name for init in graph.initializer} & set(rename.values())

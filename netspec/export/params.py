@@ -5,7 +5,7 @@ moving statistics, named by its Keras path (`conv1/kernel`). RNG state (Dropout'
 `seed_generator_state`) is training-only and never exported; optimizer slots and metric
 state live outside the model and are never seen here.
 
-Both exporters trace `serve(weights, x)`, which runs `model.stateless_call` on weight tensors
+Both exporters trace an InferenceFunction, which runs `model.stateless_call` on weight tensors
 handed in by the caller, so a traced graph reads no Keras variable by its process-specific
 name: the SavedModel hands in its own named `tf.Variable`s, the ONNX converter placeholders
 that become named initializers.

@@ -26,6 +26,7 @@ class Artifact:
 
 
 def open_artifact(path: Path) -> Artifact:
+    """`model.onnx`, a SavedModel folder, or an export folder (its ONNX model first)."""
     path = Path(path)
     if path.is_dir() and not (path / "saved_model.pb").is_file():
         for inner in (path / ONNX_FILE, path / SAVED_MODEL_DIR):

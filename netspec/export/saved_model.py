@@ -18,7 +18,7 @@ from netspec.export.params import InferenceFunction
 
 class ServingModule(tf.Module):
     def __init__(self, fn: InferenceFunction, info: ArtifactInfo):
-        super().__init__(name=None)
+        super().__init__()
         params: dict = {}
         for p in fn.params:
             *scopes, leaf = p.name.split("/")

@@ -11,36 +11,44 @@ from netspec.errors import UsageError, UserError
 @dataclass
 class Exportable:
     spec: object  # netspec.spec.Spec
-    model: object  # keras.Model with the weights to export
+    settings: dict  # its export section, after --set
     source: Path  # the run directory or spec file, absolute (recorded in the metadata)
     default_out: Path
-    settings: dict  # the export section, after --set
+    is_run: bool
+
+    def load_model(self):
+        """The Keras model to export (imports TensorFlow): trained weights, or fresh ones."""
+        if self.is_run:
+            from netspec.train.runs import load_run
+
+            return load_run(self.source)[1]
+        from netspec.compile import build_model
+
+        return build_model(self.spec)
 
 
 def resolve(target: Path | None, overrides=(), runs_root=None) -> Exportable:
     """A run directory, a spec file, or (None) the most recent completed run under `runs_root`.
 
-    For a run only `export.*` may be overridden: the weights were trained for its spec.
+    Only reads specs, so option mistakes show before TensorFlow loads. For a run only
+    `export.*` may be overridden: the weights were trained for its spec.
     """
     from netspec import spec as specs
     from netspec.train import runs
 
     path = Path(target) if target is not None else runs.latest_run(runs_root or runs.RUNS_ROOT)
-    if path.is_dir():
-        run = runs.open_run(path)
-        changed = [o for o in overrides if not o.split("=", 1)[0].strip().startswith("export.")]
-        if changed:
-            raise UsageError(f"--set {changed[0]}: a trained run's model cannot change",
-                             hint="only export.* settings can be set when exporting a run; "
-                                  "to change the model, train it again")
-        spec, model = runs.load_run(run.path)
-        settings = specs.load(run.spec_file, overrides).export if overrides else spec.export
-        return Exportable(spec, model, run.path.resolve(), run.path / "export", settings)
-    spec = specs.load(path, overrides)
-    from netspec.compile import build_model
-
-    return Exportable(spec, build_model(spec), path.resolve(), Path("export") / spec.name,
-                      spec.export)
+    if not path.is_dir():
+        spec = specs.load(path, overrides)
+        return Exportable(spec, spec.export, path.resolve(), Path("export") / spec.name, False)
+    run = runs.open_run(path)
+    changed = [o for o in overrides if not o.split("=", 1)[0].strip().startswith("export.")]
+    if changed:
+        raise UsageError(f"--set {changed[0]}: a trained run's model cannot change",
+                         hint="only export.* settings can be set when exporting a run; "
+                              "to change the model, train it again")
+    spec = specs.load(run.spec_file)
+    settings = specs.load(run.spec_file, overrides).export if overrides else spec.export
+    return Exportable(spec, settings, run.path.resolve(), run.path / "export", True)
 
 
 def verification_batch(spec) -> tuple[tuple[str, np.ndarray] | None, list[str] | None, list[str]]:

@@ -191,7 +191,9 @@ EXPORT = {
     "opset": Field({"type": "integer", "minimum": 13, "maximum": 18}, "ONNX opset (13-18).", 17),
     "preprocessing": Field(BOOL, "Include input scaling in the artifacts (they take raw values).",
                            True),
-    "tolerance": Field(POS_NUMBER, "Max abs difference of logits allowed between engines.", 1e-5),
+    "tolerance": Field(POS_NUMBER, "Largest difference of logits allowed between TensorFlow, "
+                       "the SavedModel and onnxruntime: absolute for logits up to 1 in "
+                       "magnitude, relative beyond (tolerance x max(1, |logit|)).", 1e-5),
 }
 
 INIT_FROM = {

@@ -1,0 +1,83 @@
+"""Shared by the export tests and the child processes they start (`python -c`)."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+SMALL = """\
+name: small
+input: {shape: [12, 12, 1], scale: unit}
+layers:
+  - {type: conv2d, name: conv1, filters: 4, kernel: 3, padding: reflect, activation: relu}
+  - {type: batch_norm, name: bn1}
+  - {type: max_pool, size: 2}
+  - {type: conv2d, name: conv2, filters: 6, kernel: 3, stride: 2}
+  - {type: flatten}
+  - {type: dense, name: fc1, units: 16, activation: relu}
+  - {type: dropout, rate: 0.25}
+  - {type: dense, name: logits, units: 4}
+train: {seed: 3}
+data: {source: synthetic, classes: 4, examples: 120, split: {train: 0.5, test: 0.5}}
+"""
+SMALL_PARAMS = ["conv1/kernel", "conv1/bias", "bn1/gamma", "bn1/beta", "bn1/moving_mean",
+                "bn1/moving_variance", "conv2/kernel", "conv2/bias", "fc1/kernel", "fc1/bias",
+                "logits/kernel", "logits/bias"]
+
+# A different network over the same input, built in the same process as SMALL.
+OTHER = """\
+name: other
+input: {name: pixels, shape: [12, 12, 1], scale: centered}
+layers:
+  - {type: flatten}
+  - {type: dense, name: hidden, units: 8, activation: tanh}
+  - {type: dropout, rate: 0.5}
+  - {type: batch_norm, name: norm}
+  - {type: dense, name: logits, units: 4}
+train: {seed: 5}
+data: {source: synthetic, classes: 4, examples: 120, split: {train: 0.5, test: 0.5}}
+"""
+
+
+def write_spec(folder: Path, text: str, name: str) -> Path:
+    path = Path(folder) / f"{name}.yaml"
+    path.write_text(text)
+    return path
+
+
+def build(spec_path: Path, overrides=()):
+    """(spec, model) with every parameter set to distinct non-trivial values.
+
+    Fresh biases are zero and batch-norm statistics 0/1: equal values that a converter could
+    fold or merge, and that would hide a swapped mapping. Set them all apart, reproducibly.
+    """
+    from netspec.compile import build_model
+    from netspec.spec import load
+
+    spec = load(spec_path, overrides)
+    model = build_model(spec)
+    rng = np.random.default_rng(7)
+    for variable in model.variables:
+        if "seed_generator" in variable.path:
+            continue
+        value = rng.uniform(-0.5, 0.5, variable.shape)
+        if variable.path.endswith("variance"):
+            value = value + 1.0
+        variable.assign(value.astype(variable.dtype))
+    return spec, model
+
+
+def export(spec_path: Path, out_dir: Path, overrides=(), **options):
+    """What `netspec export SPEC` does, on `build`'s weights."""
+    from netspec.export import ExportOptions, export_model
+    from netspec.export.source import verification_batch
+
+    spec, model = build(spec_path, overrides)
+    real_batch, class_names, notes = verification_batch(spec)
+    return export_model(spec, model, Path(out_dir), ExportOptions.from_spec(spec.export, **options),
+                        source=str(Path(spec_path).resolve()), class_names=class_names,
+                        real_batch=real_batch, notes=tuple(notes))
+
+
+if __name__ == "__main__":  # python -m tests.export.helpers SPEC OUT
+    export(Path(sys.argv[1]), Path(sys.argv[2]))
