@@ -54,10 +54,8 @@ class LayerType:
         return {**head, **self.fields}
 
     def json_schema(self) -> dict:
-        schema = object_schema(self.all_fields(), self.doc)
-        if self.example:
-            schema["examples"] = [{"type": self.name, **self.example}]
-        return schema
+        return object_schema(self.all_fields(), self.doc,
+                             examples=[{"type": self.name, **self.example}])
 
 
 def require_rank(shape: Shape, rank: int, what: str, hint: str | None = None):

@@ -76,10 +76,10 @@ def infer(layer, shape):
             continue
         if explicit:
             before, after = explicit[axis]
-            if layer["padding"] in MIRROR_MODES and max(before, after) > size - (
-                    layer["padding"] == "reflect"):
+            needed = max(before, after) + (layer["padding"] == "reflect")
+            if layer["padding"] in MIRROR_MODES and size < needed:
                 raise ShapeError(f"{layer['padding']} padding of {max(before, after)} needs an "
-                                 f"input {dim} of more than {max(before, after)}, got {size}",
+                                 f"input {dim} of at least {needed}, got {size}",
                                  field="padding", hint="use `same` padding for small inputs")
             size += before + after
         if k > size:

@@ -21,4 +21,5 @@ GLOBAL_AVG_POOL = LayerType(
     infer=infer,
     flops=lambda layer, inp, out: elements(inp),
     build=build,
+    example={"name": "gap"},
 )

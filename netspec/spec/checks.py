@@ -17,24 +17,25 @@ PROBABILITY_ACTIVATIONS = ("softmax", "sigmoid")
 
 
 def check_names(doc: Document, layers: list, input_name: str):
-    """Unique layer names (given or automatic), counting conv2d's `<name>_pad` helper step."""
-    seen = {input_name: ("input", "name")}
+    """Unique layer names (given or automatic), counting the helper steps the model adds:
+    conv2d's `<name>_pad` and the input's `<input>_cast` and `<input>_scale` (netspec.compile)."""
+    seen = {input_name: "input.name", f"{input_name}_cast": "the input's cast step",
+            f"{input_name}_scale": "the input's scaling step"}
     for i, (layer, name) in enumerate(zip(layers, layer_names(layers))):
         if not isinstance(layer, dict) or not isinstance(name, str):
             continue
         helper = f"{name}_pad"  # see netspec.layers.conv2d
         for taken in (name, helper) if layer.get("type") == "conv2d" else (name,):
             if taken in seen:
-                first = seen[taken]
                 auto = "name" not in layer
                 hint = (f"this layer is unnamed and its automatic name '{name}' is taken: give "
                         "it a name" if auto else "layer names must be unique")
                 yield Diagnostic(("layers", i, "name"), f"name '{taken}' is already used by "
-                                 f"{dotted(first)}", "E-DUPLICATE-NAME",
+                                 f"{seen[taken]}", "E-DUPLICATE-NAME",
                                  doc.where(("layers", i, "name")), hint)
                 break
-        seen[name] = ("layers", i)
-        seen.setdefault(helper, ("layers", i))
+        seen[name] = dotted(("layers", i))
+        seen.setdefault(helper, f"the padding step of {dotted(('layers', i))}")
 
 
 def check_shapes(doc: Document, spec_input: dict, layers: list[dict], data: dict | None,

@@ -81,7 +81,11 @@ def apply_override(doc: Document, text: str) -> None:
     if not sep or not key.strip():
         raise SpecError([Diagnostic((), f"override '{text}' is not of the form path=value",
                                     "E-OVERRIDE", where, "e.g. --set train.epochs=3")])
-    value = yamlpos.load(f"value: {raw}\n", f"--set {text}").data["value"]
+    try:
+        value = yamlpos.load(f"value: {raw}\n", where.file).data["value"]
+    except SpecError as err:  # its line:col would point into the "value: ..." wrapper
+        raise SpecError([Diagnostic((), d.message, d.code, where, d.hint)
+                         for d in err.diagnostics]) from None
     parts = key.strip().split(".")
     container, path = doc.data, ()
     for i, part in enumerate(parts):
@@ -95,8 +99,8 @@ def apply_override(doc: Document, text: str) -> None:
                 container = container[index]
             continue
         if not isinstance(container, dict):
-            raise SpecError([Diagnostic(path, f"cannot set '{part}' inside a "
-                                        f"{type(container).__name__}", "E-OVERRIDE", where)])
+            raise SpecError([Diagnostic(path, f"cannot set '{part}': the value here is "
+                                        f"{container!r}, not a mapping", "E-OVERRIDE", where)])
         path += (part,)
         if last:
             container[part] = value
@@ -105,8 +109,10 @@ def apply_override(doc: Document, text: str) -> None:
     for table in (doc.values, doc.keys):
         for p in [p for p in table if p[:len(path)] == path]:
             del table[p]
-    doc.values[path] = where
-    doc.keys[path] = where
+        table[path] = where
+        for n in range(1, len(path)):  # so are the mappings it created on the way
+            if isinstance(path[n - 1], str):
+                table.setdefault(path[:n], where)
 
 
 def _list_index(items: list, part: str, path: tuple, where: Location) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +32,8 @@ class Spec:
 
     @property
     def hash(self) -> str:
+        import hashlib  # imported lazily: `netspec validate` skips it
+
         canonical = json.dumps(self.doc, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -8,8 +8,10 @@ def layer_names(layers: list) -> list[str | None]:
         if not isinstance(layer, dict):
             names.append(None)
             continue
-        kind = layer.get("type")
+        kind, given = layer.get("type"), layer.get("name")
+        if not isinstance(kind, str):  # a schema error; it gets no automatic name
+            names.append(given if isinstance(given, str) else None)
+            continue
         counts[kind] = counts.get(kind, 0) + 1
-        given = layer.get("name")
         names.append(given if isinstance(given, str) else f"{kind}_{counts[kind]}")
     return names

@@ -1,12 +1,14 @@
 """Safe YAML loading that remembers where every key and value came from.
 
 Only plain data is accepted: strings, numbers, booleans, null, mappings and sequences. Tags such
-as `!!python/object/apply` are reported, never constructed. Alias expansion is bounded, so a
-"billion laughs" document is an error instead of an out-of-memory crash.
+as `!!python/object/apply` are reported, never constructed. Alias expansion and nesting are
+bounded, so a "billion laughs" document or `[[[[...` is an error instead of a crash.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,8 +18,8 @@ from netspec.spec.diagnostics import Diagnostic, Location, SpecError
 
 MAX_BYTES = 1_000_000
 MAX_NODES = 100_000
+MAX_DEPTH = 32  # levels of nesting; a spec needs about 6
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -26,6 +28,15 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:timestamp",  # kept as its text: specs have no dates
 }
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Reads `1e-3` as a number, as YAML 1.2 does (PyYAML's YAML 1.1 wants `1.0e-3`)."""
+
+
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float",
+                              re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+$"),
+                              list("-+.0123456789"))
 
 
 @dataclass
@@ -66,7 +77,16 @@ def read_text(path: Path) -> str:
 
 def load(text: str, label: str) -> Document:
     """Parse `text` (named `label` in messages) into a Document whose root is a mapping."""
+    # Characters YAML forbids (control characters; in --set values, undecodable bytes) are
+    # found here: libyaml raises UnicodeEncodeError on the latter, and places them in bytes.
+    bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if bad:
+        at = bad.start()
+        line, col = text.count("\n", 0, at), at - text.rfind("\n", 0, at) - 1
+        _fail(label, f"invalid YAML: character U+{ord(bad.group()):04X} is not allowed",
+              "E-YAML", mark=yaml.Mark(label, at, line, col, None, None))
     try:
+        _check_depth(text, label)
         root = yaml.compose(text, Loader=_Loader)
     except yaml.composer.ComposerError as err:
         if "expected a single document" in str(err):
@@ -108,6 +128,9 @@ class _Builder:
         if self.nodes > MAX_NODES:
             _fail(self.label, f"the document expands to more than {MAX_NODES:,} values "
                   "(an alias bomb?)", "E-YAML", mark=node.start_mark)
+        if len(path) > MAX_DEPTH:  # through aliases: each one can add a level
+            _fail(self.label, f"values are nested more than {MAX_DEPTH} levels deep", "E-YAML",
+                  mark=node.start_mark)
         if id(node) in self.active:
             _fail(self.label, "recursive alias: a value contains itself", "E-YAML",
                   mark=node.start_mark)
@@ -153,12 +176,31 @@ class _Builder:
             return None
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value
-        return self.constructor.construct_object(node, deep=True)
+        value = self.constructor.construct_object(node, deep=True)
+        if isinstance(value, float) and not math.isfinite(value):
+            self.problem(path, node, f"{node.value} is not allowed: numbers must be finite",
+                         "E-NUMBER")
+            return None
+        return value
 
     def check_tag(self, node, path, expected):
         if node.tag != expected:
             self.problem(path, node, f"tag '{node.tag}' is not allowed: specs are plain data",
                          "E-TAG", hint="remove the tag; specs never construct Python objects")
+
+
+def _check_depth(text: str, label: str) -> None:
+    """Refuse deep nesting before composing: libyaml's composer recurses in C, and a few
+    kilobytes of `[[[[...` would crash the process."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                _fail(label, f"values are nested more than {MAX_DEPTH} levels deep", "E-YAML",
+                      mark=event.start_mark)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _kind(node) -> str:
