@@ -19,6 +19,10 @@ Overrides = Optional[List[str]]
 
 
 def print_error(err: UserError) -> None:
+    diagnostics = getattr(err, "diagnostics", None)  # a SpecError: show every problem
+    if diagnostics:
+        print("\n".join(d.render() for d in diagnostics), file=sys.stderr)
+        return
     print(f"error: {err.message}", file=sys.stderr)
     if err.hint:
         print(f"  hint: {err.hint}", file=sys.stderr)

@@ -117,6 +117,13 @@ def check_data(doc: Document, data: dict, train: dict | None):
     if sum(fractions.values()) > 1 + 1e-9:
         yield Diagnostic(("data", "split"), f"fractions add up to {sum(fractions.values()):g}, "
                          "more than 1", "E-SPLIT", doc.where(("data", "split")))
+    counts = {k: v for k, v in split.items() if isinstance(v, int)}
+    available = data["examples"] if data["source"] == "synthetic" else info.pool
+    if available and sum(counts.values()) > available:
+        yield Diagnostic(("data", "split"), f"asks for {sum(counts.values()):,} examples "
+                         f"({', '.join(f'{k} {v:,}' for k, v in counts.items() if v)}) but "
+                         f"'{data['source']}' has {available:,}", "E-SPLIT",
+                         doc.where(("data", "split")), "lower the counts, or use fractions")
     if split["train"] == 0:
         yield Diagnostic(("data", "split", "train"), "the training split is empty", "E-SPLIT",
                          doc.where(("data", "split")))

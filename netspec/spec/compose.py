@@ -81,6 +81,9 @@ def apply_override(doc: Document, text: str) -> None:
     if not sep or not key.strip():
         raise SpecError([Diagnostic((), f"override '{text}' is not of the form path=value",
                                     "E-OVERRIDE", where, "e.g. --set train.epochs=3")])
+    if key.strip() == "extends":
+        raise SpecError([Diagnostic(("extends",), "extends cannot be set from the command line",
+                                    "E-OVERRIDE", where, "write `extends:` in the spec file")])
     try:
         value = yamlpos.load(f"value: {raw}\n", where.file).data["value"]
     except SpecError as err:  # its line:col would point into the "value: ..." wrapper
