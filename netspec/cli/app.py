@@ -10,6 +10,7 @@ import typer
 
 from netspec.cli import common, init, letters, schema, summary, validate
 from netspec.cli import export, predict
+from netspec.cli import evaluate, train
 from netspec.errors import UserError
 
 app = typer.Typer(
@@ -26,6 +27,8 @@ app.command("schema")(schema.schema)
 app.command("letters")(letters.letters)
 app.command("export")(export.export)
 app.command("predict")(predict.predict)
+app.command("train")(train.train)
+app.command("evaluate")(evaluate.evaluate)
 
 
 def main() -> None:

@@ -1,9 +1,9 @@
 """Checkpoints as .npz files keyed by stable names, written atomically.
 
 Keys: `<layer>/<variable>` for the model's state (`conv1/kernel`, `bn1/moving_mean`, and
-`dropout_1/seed_generator_state`, the dropout RNG), `@optimizer/<variable path>` for the
+`dropout_1/seed_generator_state`, the dropout RNG), `@optimizer/<variable>` for the
 optimizer's state (its step counter, which drives the learning-rate schedule, and its slots,
-e.g. `@optimizer/adam/conv1_kernel_momentum`), and `@meta`, a JSON string of what the training
+e.g. `@optimizer/conv1_kernel_momentum`), and `@meta`, a JSON string of what the training
 loop needs to go on (completed epochs, history, early-stopping state). Layer names cannot start
 with `@`, so the keys never clash. Arrays load without pickle.
 
@@ -44,11 +44,17 @@ def model_weights(model) -> dict[str, object]:
 
 
 def optimizer_state(optimizer) -> dict[str, object]:
-    return {OPTIMIZER + variable.path: variable for variable in optimizer.variables}
+    """The optimizer's variables by name (`iteration`, `conv1_kernel_momentum`), without the
+    optimizer's own name, which Keras numbers per process (`adam`, `adam_1`, ...)."""
+    state = {OPTIMIZER + variable.name: variable for variable in optimizer.variables}
+    if len(state) != len(optimizer.variables):
+        raise RuntimeError(f"bug: optimizer variable names collide: "
+                           f"{sorted(v.name for v in optimizer.variables)}")
+    return state
 
 
 def save(path: Path, variables: dict[str, object], meta: dict | None = None) -> None:
-    arrays = {key: np.asarray(variable) for key, variable in variables.items()}
+    arrays = {key: variable.numpy() for key, variable in variables.items()}
     if meta is not None:
         arrays[META] = np.array(json.dumps(meta))
     buffer = io.BytesIO()

@@ -10,9 +10,11 @@ shapes in both models; otherwise the error names the layer, the parameter and bo
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 from netspec.errors import UserError
+from netspec.spec import Spec
 from netspec.train import checkpoints
 from netspec.train.runs import COMPLETED, Run, open_run
 
@@ -30,11 +32,19 @@ def source_run(spec) -> Run:
                          + "; list finished runs with `ls runs/<spec name>`")
 
 
-def apply(model, spec, load: bool = True) -> dict | None:
-    """Load (when `load`) and freeze the layers `spec.init_from` selects.
+def with_absolute_run(spec):
+    """`spec` with init_from.run made absolute: the run's spec.yaml lives elsewhere."""
+    if spec.init_from is None:
+        return spec
+    doc = copy.deepcopy(spec.doc)
+    doc["init_from"]["run"] = str(source_run(spec).path)
+    return Spec(spec.path, doc, spec.warnings)
 
-    Returns what the manifest records: {run, layers, freeze}. On --resume, `load` is False:
-    the checkpoint holds the weights, and only the freezing must be redone.
+
+def load_layers(model, spec) -> dict | None:
+    """Load the layers `spec.init_from` selects, and freeze them if it says so.
+
+    Returns what the manifest records: {run, spec_hash, layers, freeze}.
     """
     if spec.init_from is None:
         return None
@@ -49,13 +59,19 @@ def apply(model, spec, load: bool = True) -> dict | None:
     for layer in chosen:
         variables = {f"{layer.name}/{w.name}": w for w in layer.weights}
         _check_same_params(layer.name, variables, arrays, run.path)
-        if load:
-            for key, variable in variables.items():
-                variable.assign(arrays[key])
-        if spec.init_from["freeze"]:
-            layer.trainable = False
+        for key, variable in variables.items():
+            variable.assign(arrays[key])
+    names = [layer.name for layer in chosen]
+    if spec.init_from["freeze"]:
+        freeze(model, names)
     return {"run": str(run.path), "spec_hash": manifest.get("spec", {}).get("hash"),
-            "layers": [layer.name for layer in chosen], "freeze": spec.init_from["freeze"]}
+            "layers": names, "freeze": spec.init_from["freeze"]}
+
+
+def freeze(model, names: list[str]) -> None:
+    """Make the named layers not trainable (before compiling: Keras reads it then)."""
+    for name in names:
+        model.get_layer(name).trainable = False
 
 
 def _chosen_layers(model, names: list[str] | None, arrays: dict, source: Path) -> list:

@@ -10,9 +10,15 @@ import csv
 import io
 from pathlib import Path
 
-from netspec.train import atomic
+from netspec.train import atomic, figures
 
 LEADING = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "seconds")
+
+
+def make_row(epoch: int, logs: dict, learning_rate: float, seconds: float) -> dict:
+    """One epoch's row (1-based `epoch`), keys in column order."""
+    values = {"epoch": epoch, **logs, "learning_rate": learning_rate, "seconds": seconds}
+    return {key: values[key] for key in columns([values])}
 
 
 def columns(rows: list[dict]) -> list[str]:
@@ -33,16 +39,10 @@ def write_csv(path: Path, rows: list[dict]) -> None:
 
 def plot_curves(path: Path, rows: list[dict], title: str) -> None:
     """Loss and accuracy per epoch (1-based), training solid, validation dashed."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display needed; safe in CI and over ssh
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(10, 4), layout="constrained")
-    epochs = [row["epoch"] for row in rows]
+    figure = figures.new_figure(figsize=(10, 4))
     for ax, metric in zip(figure.subplots(1, 2), ("loss", "accuracy")):
         for key, label, style in ((metric, "train", "-"), (f"val_{metric}", "validation", "--")):
-            points = [(e, row[key]) for e, row in zip(epochs, rows) if row.get(key) is not None]
+            points = [(row["epoch"], row[key]) for row in rows if row.get(key) is not None]
             if points:
                 ax.plot(*zip(*points), style, marker="o", markersize=3, label=label)
         ax.set_xlabel("epoch")
@@ -51,9 +51,7 @@ def plot_curves(path: Path, rows: list[dict], title: str) -> None:
         if ax.has_data():
             ax.legend()
     figure.suptitle(title)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    atomic.write_bytes(path, buffer.getvalue())
+    figures.save_png(figure, path)
 
 
 def _cell(value):

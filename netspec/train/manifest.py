@@ -13,8 +13,9 @@ import shlex
 import socket
 import sys
 from datetime import datetime
+from pathlib import Path
 
-from netspec.train import atomic
+from netspec.train import atomic, determinism
 from netspec.train.runs import RUNNING, Run
 
 
@@ -22,28 +23,41 @@ def now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def new_manifest(spec, data, source_spec: str, init_from: dict | None) -> dict:
-    """The manifest of a run starting now. `data` is a netspec.data.Dataset."""
+def new_manifest(spec, data, source: Path, init_from: dict | None) -> dict:
+    """The manifest of a run starting now. `data` is a netspec.data.Dataset; `source` the spec
+    file the user gave (spec.yaml in the run directory is its resolved form)."""
     sizes = {split: None if x is None else len(x)
              for split, x in (("train", data.x_train), ("validation", data.x_val),
                               ("test", data.x_test))}
     return {
-        "spec": {"name": spec.name, "hash": spec.hash, "source": source_spec},
+        "spec": {"name": spec.name, "hash": spec.hash, "source": str(source)},
         "seed": spec.train["seed"],
         "status": RUNNING,
         "epochs": spec.train["epochs"],
         "epochs_completed": 0,
         "started_at": now(),
         "finished_at": None,
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
         "sessions": [session()],
         "data": {"source": data.source, "fingerprint": data.fingerprint, "sizes": sizes,
                  "value_range": list(data.value_range), "warnings": list(data.warnings)},
         "class_names": list(data.class_names),
         "init_from": init_from,
         "environment": environment(),
-        "pid": os.getpid(),
-        "host": socket.gethostname(),
     }
+
+
+def resumed(manifest: dict) -> list[str]:
+    """Mark `manifest` as running again in this process; returns warnings about what differs
+    from the run's first session (other library versions may change the numbers)."""
+    manifest.update(status=RUNNING, finished_at=None, pid=os.getpid(), host=socket.gethostname())
+    manifest.pop("error", None)
+    manifest["sessions"].append(session())
+    then, current = manifest["environment"]["versions"], environment()["versions"]
+    return [f"resuming with {name} {current[name]}, but the run started with {then.get(name)}: "
+            "the weights may differ from an uninterrupted run"
+            for name in current if current[name] != then.get(name)]
 
 
 def session() -> dict:
@@ -66,7 +80,7 @@ def environment() -> dict:
         "machine": platform.machine(),
         "devices": [f"{d.device_type}:{d.name.rsplit(':', 1)[-1]}"
                     for d in tf.config.list_physical_devices()],
-        "op_determinism": tf.config.experimental.is_op_determinism_enabled(),
+        "op_determinism": determinism.uses_op_determinism(),
     }
 
 

@@ -9,19 +9,23 @@ from typing import TextIO
 
 import keras
 
-LABELS = {"learning_rate": "lr"}
-SKIPPED = ("epoch", "seconds")
+SHORT = {"accuracy": "acc", "top5_accuracy": "top5", "learning_rate": "lr"}
 
 
-def format_metrics(values: dict) -> str:
-    """`loss 0.2345  accuracy 0.9312  val_loss ...  lr 0.00212` in a stable order."""
+def format_metrics(values: dict, labels: dict | None = None) -> str:
+    """`loss 0.2345  accuracy 0.9312  val_loss ...  lr 0.00212`; `labels` renames keys."""
     parts = []
     for key, value in values.items():
-        if key in SKIPPED or value is None:
+        if key in ("epoch", "seconds") or value is None:
             continue
-        parts.append(f"{LABELS.get(key, key)} {value:.3g}" if key == "learning_rate"
-                     else f"{key} {value:.4f}")
+        number = f"{value:.3g}" if key == "learning_rate" else f"{value:.4f}"
+        parts.append(f"{(labels or {}).get(key, key)} {number}")
     return "  ".join(parts)
+
+
+def epoch_line(row: dict, epochs: int) -> str:
+    return f"epoch {row['epoch']}/{epochs}  {format_metrics(row, {'learning_rate': 'lr'})}  " \
+           f"{row['seconds']:.1f}s"
 
 
 class Reporter:
@@ -47,11 +51,13 @@ class PlainReporter(Reporter):
         self.stream = stream
 
     def end_epoch(self, row: dict, epochs: int) -> None:
-        print(f"epoch {row['epoch']}/{epochs}  {format_metrics(row)}  {row['seconds']:.1f}s",
-              file=self.stream, flush=True)
+        print(epoch_line(row, epochs), file=self.stream, flush=True)
 
 
 class RichReporter(Reporter):
+    """A live bar for the epoch in progress (running loss, accuracy, learning rate, ETA),
+    replaced by the epoch's plain line when it ends."""
+
     live = True
 
     def __init__(self, stream: TextIO):
@@ -60,22 +66,23 @@ class RichReporter(Reporter):
                                    TimeRemainingColumn)
 
         self.progress = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeRemainingColumn(elapsed_when_finished=True), TextColumn("{task.fields[metrics]}"),
+            TextColumn("[bold]{task.description}"), BarColumn(bar_width=24), MofNCompleteColumn(),
+            TimeRemainingColumn(), TextColumn("{task.fields[metrics]}"),
             console=Console(file=stream), redirect_stdout=False, redirect_stderr=False)
         self.progress.start()
-        self.task = self.steps = None
+        self.task = None
 
     def start_epoch(self, epoch: int, epochs: int, steps: int) -> None:
-        self.steps = steps
         self.task = self.progress.add_task(f"epoch {epoch}/{epochs}", total=steps, metrics="")
 
     def update(self, step: int, values: dict) -> None:
-        self.progress.update(self.task, completed=step, metrics=format_metrics(values))
+        shown = {k: values[k] for k in ("loss", "accuracy", "learning_rate") if k in values}
+        self.progress.update(self.task, completed=step, metrics=format_metrics(shown, SHORT))
 
     def end_epoch(self, row: dict, epochs: int) -> None:
-        self.progress.update(self.task, completed=self.steps, metrics=format_metrics(row))
-        self.progress.stop_task(self.task)
+        self.progress.remove_task(self.task)
+        self.progress.refresh()  # else the bar's last frame is drawn again below the line
+        self.progress.console.print(epoch_line(row, epochs), highlight=False, soft_wrap=True)
 
     def close(self) -> None:
         self.progress.stop()
@@ -104,5 +111,5 @@ class BatchProgress(keras.callbacks.Callback):
         if now - self.last < self.INTERVAL:
             return
         self.last = now
-        lr = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        lr = float(self.model.optimizer.learning_rate)
         self.reporter.update(batch + 1, {**(logs or {}), "learning_rate": lr})

@@ -75,7 +75,7 @@ def new_run(spec_name: str, out=None, root=RUNS_ROOT, now: datetime | None = Non
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
             raise UsageError(f"--out {path} already exists and is not an empty folder",
                              hint="choose a new folder; to continue a run use --resume")
-        path.mkdir(parents=True, exist_ok=True)
+        (path / "checkpoints").mkdir(parents=True, exist_ok=True)
         return Run(path)
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     parent = Path(root) / spec_name
@@ -84,9 +84,10 @@ def new_run(spec_name: str, out=None, root=RUNS_ROOT, now: datetime | None = Non
         path = parent / (stamp if n == 1 else f"{stamp}-{n}")
         try:
             path.mkdir()  # fails if taken: two runs started in the same second never share
-            return Run(path)
         except FileExistsError:
             continue
+        (path / "checkpoints").mkdir()
+        return Run(path)
     raise UserError(f"cannot create a run directory under {parent}")
 
 

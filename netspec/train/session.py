@@ -6,37 +6,35 @@ everything that decides the next epoch is either saved in the checkpoint or a pu
 - model variables, including each dropout layer's RNG state, and the optimizer's variables,
   including its step counter (which drives the learning-rate schedule), are checkpointed after
   every epoch;
-- the input pipeline is rebuilt for every epoch from an example order drawn from
-  (data seed, epoch), so its own seeded shuffle and augmentation restart identically too;
+- each epoch's training batches (order and augmentation) are a pure function of
+  (data seed, epoch) (batching.py);
 - initial weights and dropout seeds come from (train.seed, layer name) (compiler).
-`tf.config.experimental.enable_op_determinism()` is not turned on: TensorFlow's CPU kernels are
-already deterministic (tests/train checks it across processes), and the switch cannot be undone
-in a process and serializes parallel tf.data maps. It is turned on only when a GPU is visible,
-where some kernels are not deterministic; the manifest records it.
+See determinism.py for seeding and op determinism.
 """
 
 from __future__ import annotations
 
-import copy
 import math
-import time
+import sys
 from pathlib import Path
 
-import keras
-import numpy as np
 import tensorflow as tf
 import yaml
 
+import netspec
 import netspec.data
 import netspec.spec
 from netspec.compile import build_model, compile_model
 from netspec.errors import UsageError, UserError
-from netspec.train import checkpoints, finetune, history, manifest as manifests
+from netspec.train import atomic, checkpoints, determinism, finetune, history
+from netspec.train import manifest as manifests
+from netspec.train.batching import Batches
 from netspec.train.early_stopping import EarlyStopping
 from netspec.train.evaluation import evaluate_model
 from netspec.train.progress import BatchProgress, make_reporter
-from netspec.train.runs import COMPLETED, FAILED, INTERRUPTED, RUNNING, Run, is_alive, new_run
-from netspec.train.tb_logs import EpochLogs
+from netspec.train.recorder import EpochRecorder, training_state
+from netspec.train.runs import (COMPLETED, FAILED, INTERRUPTED, RUNS_ROOT, Run, is_alive,
+                                latest_unfinished_run, new_run, open_run)
 
 
 class TrainingInterrupted(KeyboardInterrupt):
@@ -48,194 +46,198 @@ class TrainingInterrupted(KeyboardInterrupt):
 
 
 def train(spec=None, out=None, resume=None, quiet: bool = False) -> Path:
-    """Train `spec` (a Spec or a spec file) into a new run directory, or continue the run
-    directory `resume`; returns the run directory."""
-    if resume is not None:
-        if spec is not None or out is not None:
-            raise UsageError("resume takes only the run directory: its spec.yaml is the spec")
-        run, spec, meta, arrays = _open_for_resume(Path(resume))
-    else:
-        if spec is None:
-            raise UsageError("give a spec to train, or a run directory to resume")
-        if not isinstance(spec, netspec.spec.Spec):
-            spec = netspec.spec.load(spec)
-        run, spec = _start(spec, out)
-        meta, arrays = {}, None
-    return _train(run, spec, meta, arrays, quiet)
+    """Train `spec` (a Spec or a spec file) into a new run directory (`out`, or
+    runs/<name>/<timestamp>); returns the run directory.
+
+    `resume`: a run directory to continue (then no spec), or True to continue the latest
+    unfinished run of `spec` under runs/<name>/.
+    """
+    if resume:
+        if out is not None:
+            raise UsageError("--out cannot be combined with --resume: a run continues in place")
+        if resume is True:
+            return _resume(_latest_unfinished(_prepared(spec)), quiet)
+        if spec is not None:
+            raise UsageError("resuming takes the run directory only: its spec.yaml is the spec")
+        return _resume(open_run(resume), quiet)
+    return _new(_prepared(spec), out, quiet)
 
 
-def _start(spec, out) -> tuple[Run, netspec.spec.Spec]:
-    """Create the run directory with its spec.yaml, and return the spec as reloaded from it,
-    so a new run and its later --resume train exactly the same document."""
-    doc = copy.deepcopy(spec.doc)
-    if spec.init_from is not None:  # spec.yaml lives elsewhere: make the path absolute
-        doc["init_from"]["run"] = str(finetune.source_run(spec).path)
+def _prepared(spec) -> netspec.spec.Spec:
+    if spec is None:
+        raise UsageError("give a spec to train, or a run directory to resume")
+    if not isinstance(spec, netspec.spec.Spec):
+        spec = netspec.spec.load(spec)
+    return finetune.with_absolute_run(spec)
+
+
+def _new(spec, out, quiet: bool) -> Path:
+    """Everything that can fail on the user's input happens before the run directory exists."""
+    determinism.seed(spec.train["seed"])
+    data = _load_data(spec)
+    model = _model(spec)
+    init_from = finetune.load_layers(model, spec)
+    _compile(model, spec, data)
     run = new_run(spec.name, out)
-    run.spec_file.write_text(f"# resolved from {spec.path}\n"
-                             + yaml.safe_dump(doc, sort_keys=False))
-    resolved = netspec.spec.load(run.spec_file)
-    resolved.source = spec
-    return run, resolved
+    _write_spec(run, spec)
+    manifest = manifests.new_manifest(spec, data, spec.path.resolve(), init_from)
+    manifests.write(run, manifest)
+    return _fit(run, spec, data, model, manifest, {}, quiet)
 
 
-def _open_for_resume(path: Path):
-    from netspec.train.runs import open_run
-
-    run = open_run(path)
+def _resume(run: Run, quiet: bool) -> Path:
     manifest = run.manifest()
-    status = manifest.get("status")
-    if status == COMPLETED:
+    if manifest.get("status") == COMPLETED:
         raise UserError(f"run {run.path} already completed; nothing to resume",
                         hint="train again without --resume to start a new run")
     if is_alive(manifest):
         raise UserError(f"run {run.path} is still being trained by process {manifest['pid']}",
-                        hint="wait for it, or stop it (Ctrl-C) and then resume")
+                        hint="wait for it, or stop it (Ctrl-C) and resume then")
     spec = netspec.spec.load(run.spec_file)
     if spec.hash != manifest["spec"]["hash"]:
         raise UserError(f"{run.spec_file} was changed after the run started",
                         hint="a run trains the spec it started with; start a new run instead")
+    determinism.seed(spec.train["seed"])
+    data = _load_data(spec)
+    if data.fingerprint != manifest["data"]["fingerprint"]:
+        raise UserError(f"the data of run {run.path} changed since it started "
+                        f"({data.source}: fingerprint {data.fingerprint[:12]}, "
+                        f"was {manifest['data']['fingerprint'][:12]})",
+                        hint="restore the original data, or start a new run")
+    model, meta = _model(spec), {}
     if run.last_checkpoint.exists():
+        if manifest["init_from"] and manifest["init_from"]["freeze"]:
+            finetune.freeze(model, manifest["init_from"]["layers"])
+        _compile(model, spec, data)
         arrays, meta = checkpoints.load(run.last_checkpoint)
-    else:  # stopped before its first epoch completed
-        arrays, meta = None, {}
-    return run, spec, meta, arrays
+        checkpoints.assign(training_state(model), arrays, run.last_checkpoint)
+    else:  # stopped before its first epoch completed: start over
+        finetune.load_layers(model, spec)
+        _compile(model, spec, data)
+    for warning in manifests.resumed(manifest):
+        print(f"warning: {warning}", file=sys.stderr)
+    manifests.write(run, manifest)
+    return _fit(run, spec, data, model, manifest, meta, quiet)
 
 
-def _train(run: Run, spec, meta: dict, arrays, quiet: bool) -> Path:
-    deterministic_ops()
-    keras.utils.set_random_seed(spec.train["seed"])
-    data = netspec.data.load(spec)
-    _check_data(spec, data)
-    steps = math.ceil(len(data.y_train) / spec.train["batch_size"])
-    with tf.distribute.get_strategy().scope():  # the default one; multi-device plugs in here
-        model = build_model(spec)
-        init_from = finetune.apply(model, spec, load=arrays is None)
-        compile_model(model, spec, steps)
-        model.optimizer.build(model.trainable_variables)
-        if arrays is not None:
-            checkpoints.assign(_state(model), arrays, run.last_checkpoint)
-    manifest = _begin(run, spec, data, init_from)
-    rows = meta.get("history", [])
-    stopper = EarlyStopping.from_spec(spec.train["early_stopping"], meta.get("early_stopping"))
+def _latest_unfinished(spec) -> Run:
+    run = open_run(latest_unfinished_run(spec.name, RUNS_ROOT))
+    if run.manifest()["spec"]["hash"] != spec.hash:
+        raise UserError(f"the latest unfinished run of '{spec.name}', {run.path}, was started "
+                        f"from a different version of {spec.path}",
+                        hint=f"resume it with: netspec train --resume {run.path}; or start a "
+                             "new run without --resume")
+    return run
+
+
+def _fit(run: Run, spec, data, model, manifest: dict, meta: dict, quiet: bool) -> Path:
+    """Train the remaining epochs and finish the run; on Ctrl-C or an error, record how it
+    ended (the checkpoint of the last completed epoch stays) and re-raise."""
     reporter = make_reporter(quiet)
-    tb_logs = EpochLogs(run.tb_dir)
-    epochs = spec.train["epochs"]
+    stopper = EarlyStopping.from_spec(spec.train["early_stopping"], meta.get("early_stopping"))
     try:
-        for data.warning in data.warnings:
-            print(f"warning: {data.warning}")
-        validation = _pipeline(data.x_val, data.y_val, spec, data, training=False)
-        callbacks = [BatchProgress(reporter)] if reporter.live else []
-        for epoch in range(meta.get("epochs_completed", 0), epochs):
-            reporter.start_epoch(epoch + 1, epochs, steps)
-            started = time.monotonic()
-            fitted = model.fit(_epoch_data(data, spec, epoch), validation_data=validation,
-                               initial_epoch=epoch, epochs=epoch + 1, verbose=0,
-                               callbacks=callbacks)
-            row = {"epoch": epoch + 1, **{k: v[-1] for k, v in fitted.history.items()},
-                   "learning_rate": learning_rate(model),
-                   "seconds": round(time.monotonic() - started, 3)}
-            if stopper is not None and stopper.update(row) and stopper.restore_best:
-                checkpoints.save(run.best_checkpoint, checkpoints.model_weights(model))
-            checkpoints.save(run.last_checkpoint, _state(model), {
-                "epochs_completed": epoch + 1, "history": rows + [row],
-                "early_stopping": stopper.state() if stopper else None})
-            rows = rows + [row]
-            history.write_csv(run.history_file, rows)
-            tb_logs.write(epoch + 1, row)
-            reporter.end_epoch(row, epochs)
-            manifest["epochs_completed"] = epoch + 1
-            manifests.write(run, manifest)
-            if stopper is not None and stopper.should_stop:
-                manifest["stopped_early"] = {"epoch": epoch + 1, "best_epoch": stopper.best_epoch,
-                                             "monitor": stopper.monitor, "best": stopper.best}
-                break
+        _epochs(run, spec, data, model, manifest, meta, stopper, reporter)
+        reporter.close()
+        if stopper is not None and stopper.restore_best and run.best_checkpoint.exists():
+            best, _ = checkpoints.load(run.best_checkpoint)
+            checkpoints.assign(checkpoints.model_weights(model), best, run.best_checkpoint)
+        checkpoints.save(run.final_weights, checkpoints.model_weights(model))
+        atomic.write_json(run.metrics_file, _final_metrics(model, spec, data, manifest))
     except KeyboardInterrupt:
         reporter.close()
         _end(run, spec, manifest, INTERRUPTED)
-        raise TrainingInterrupted(run.path, manifest["epochs_completed"], epochs) from None
+        raise TrainingInterrupted(run.path, manifest["epochs_completed"],
+                                  spec.train["epochs"]) from None
     except BaseException as err:
         reporter.close()
         _end(run, spec, manifest, FAILED, error=f"{type(err).__name__}: {err}")
         raise
-    finally:
-        tb_logs.close()
-    reporter.close()
-    if stopper is not None and stopper.restore_best and run.best_checkpoint.exists():
-        best, _ = checkpoints.load(run.best_checkpoint)
-        checkpoints.assign(checkpoints.model_weights(model), best, run.best_checkpoint)
-    checkpoints.save(run.final_weights, checkpoints.model_weights(model))
-    manifests.write_metrics(run, _final_metrics(model, spec, data, manifest))
     _end(run, spec, manifest, COMPLETED)
     return run.path
 
 
-def deterministic_ops() -> None:
-    """See the module docstring: only where a GPU makes it necessary."""
-    if tf.config.list_physical_devices("GPU"):
-        tf.config.experimental.enable_op_determinism()
+def _epochs(run: Run, spec, data, model, manifest, meta, stopper, reporter) -> None:
+    """One `fit` call per epoch, each on that epoch's batches (see batching.py)."""
+    batches = Batches(data.x_train, data.y_train, spec, data.num_classes)
+    validation = None if data.x_val is None else Batches(
+        data.x_val, data.y_val, spec, data.num_classes).in_order()
+    epochs = spec.train["epochs"]
+    recorder = EpochRecorder(run, manifest, meta, stopper, reporter, epochs, batches.steps)
+    callbacks = [recorder, *([BatchProgress(reporter)] if reporter.live else [])]
+    try:
+        for epoch in range(meta.get("epochs_completed", 0), epochs):
+            if stopper is not None and stopper.should_stop:  # a resumed run may have stopped
+                break
+            model.fit(batches.epoch(epoch), validation_data=validation, initial_epoch=epoch,
+                      epochs=epoch + 1, shuffle=False, verbose=0, callbacks=callbacks)
+    finally:
+        recorder.close()
 
 
-def learning_rate(model) -> float:
-    """The rate the next step will use (the schedule at the optimizer's step counter)."""
-    return float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
-
-
-def _state(model) -> dict:
-    return {**checkpoints.model_state(model), **checkpoints.optimizer_state(model.optimizer)}
-
-
-def _check_data(spec, data) -> None:
+def _load_data(spec):
+    data = netspec.data.load(spec)
+    for warning in data.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     stop = spec.train["early_stopping"]
     if stop and stop["monitor"].startswith("val_") and data.x_val is None:
         raise UserError(f"train.early_stopping monitors {stop['monitor']}, but the validation "
                         "split is empty", hint="give data.split.validation, or monitor loss")
+    return data
 
 
-def _pipeline(x, y, spec, data, training: bool):
-    if x is None:
-        return None
-    return netspec.data.pipeline(x, y, spec, training, data.num_classes)
+def _model(spec):
+    with _strategy().scope():
+        return build_model(spec)
 
 
-def _epoch_data(data, spec, epoch: int):
-    """Epoch `epoch`'s batches: a pure function of (data seed, epoch), whatever ran before."""
-    order = np.random.default_rng([spec.data["seed"], epoch]).permutation(len(data.y_train))
-    return _pipeline(data.x_train[order], data.y_train[order], spec, data, training=True)
+def _compile(model, spec, data) -> None:
+    """Compile, and create the optimizer's variables now so a checkpoint can fill them."""
+    with _strategy().scope():
+        compile_model(model, spec, _steps_per_epoch(spec, data))
+        model.optimizer.build(model.trainable_variables)
 
 
-def _begin(run: Run, spec, data, init_from) -> dict:
-    if run.manifest_file.exists():  # resuming
-        manifest = run.manifest()
-        manifest.update(status=RUNNING, finished_at=None, pid=manifests.os.getpid(),
-                        host=manifests.socket.gethostname())
-        manifest.pop("error", None)
-        manifest["sessions"].append(manifests.session())
-        manifests.note_environment_change(manifest)
-    else:
-        source = getattr(spec, "source", spec)
-        manifest = manifests.new_manifest(spec, data, str(source.path), source.hash, init_from)
-    manifests.write(run, manifest)
-    return manifest
+def _strategy() -> tf.distribute.Strategy:
+    """The default strategy for now; multi-device training plugs in here."""
+    return tf.distribute.get_strategy()
+
+
+def _steps_per_epoch(spec, data) -> int:
+    return math.ceil(len(data.y_train) / spec.train["batch_size"])
+
+
+def _write_spec(run: Run, spec) -> None:
+    # A section that is null is left out: the schema accepts init_from only as a mapping.
+    doc = {key: value for key, value in spec.doc.items() if value is not None}
+    atomic.write_text(run.spec_file, f"# {spec.name}, resolved from {spec.path} by netspec "
+                      f"{netspec.__version__}\n" + yaml.safe_dump(doc, sort_keys=False))
+    if netspec.spec.load(run.spec_file).hash != spec.hash:
+        raise RuntimeError(f"bug: {run.spec_file} does not reload to the spec it was made from")
 
 
 def _end(run: Run, spec, manifest: dict, status: str, error: str | None = None) -> None:
+    """Record how the run ended. The last checkpoint is the truth about completed epochs (an
+    interrupt may have come between saving it and updating the other files)."""
+    if run.last_checkpoint.exists():
+        _, meta = checkpoints.load(run.last_checkpoint)
+        manifest["epochs_completed"] = meta["epochs_completed"]
+        history.write_csv(run.history_file, meta["history"])
+        history.plot_curves(run.curves_file, meta["history"], f"{spec.name} ({run.path.name})")
     manifest.update(status=status, finished_at=manifests.now())
     if error:
         manifest["error"] = error
     manifests.write(run, manifest)
-    if run.last_checkpoint.exists():
-        _, meta = checkpoints.load(run.last_checkpoint)
-        history.plot_curves(run.curves_file, meta["history"], f"{spec.name}  ({run.path.name})")
 
 
-def _final_metrics(model, spec, data, manifest) -> dict:
-    splits = {"train": (data.x_train, data.y_train), "validation": (data.x_val, data.y_val),
-              "test": (data.x_test, data.y_test)}
+def _final_metrics(model, spec, data, manifest: dict) -> dict:
     metrics = {"epochs_completed": manifest["epochs_completed"],
-               "stopped_early": manifest.get("stopped_early")}
-    for name, (x, y) in splits.items():
+               "stopped_early": manifest.get("stopped_early"),
+               "loss": "mean softmax cross-entropy, without regularization"}
+    for split, x, y in (("train", data.x_train, data.y_train),
+                        ("validation", data.x_val, data.y_val),
+                        ("test", data.x_test, data.y_test)):
         if x is not None:
             result = evaluate_model(model, x, y, spec, data.class_names)
-            metrics[name] = {"loss": result.loss, "accuracy": result.accuracy,
-                             "examples": result.count}
+            metrics[split] = {"loss": result.loss, "accuracy": result.accuracy,
+                              "examples": result.count}
     return metrics

@@ -1,0 +1,166 @@
+"""Loss, accuracy, per-class accuracy and the confusion matrix of a model on labelled examples.
+
+Loss here is the mean softmax cross-entropy of the predictions against the true class ids,
+without regularization or label smoothing, so it is comparable between specs (the `loss` of
+history.csv is the training objective, which includes them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from netspec.errors import UsageError, UserError
+from netspec.train import atomic, figures
+from netspec.train.runs import Run, open_run
+
+
+PREDICT_BATCH = 500  # examples per model call when evaluating; memory is no concern there
+
+
+@dataclass
+class Evaluation:
+    loss: float
+    accuracy: float
+    confusion: np.ndarray  # confusion[true class, predicted class] = count
+    class_names: list[str]
+
+    @property
+    def count(self) -> int:
+        return int(self.confusion.sum())
+
+    def per_class(self) -> list[dict]:
+        rows = []
+        for k, name in enumerate(self.class_names):
+            total, correct = int(self.confusion[k].sum()), int(self.confusion[k, k])
+            rows.append({"class": name, "examples": total, "correct": correct,
+                         "accuracy": correct / total if total else None})
+        return rows
+
+    def to_json(self) -> dict:
+        return {"examples": self.count, "loss": self.loss, "accuracy": self.accuracy,
+                "per_class": self.per_class(), "confusion_matrix": self.confusion.tolist()}
+
+
+def from_logits(logits: np.ndarray, y: np.ndarray, class_names: list[str]) -> Evaluation:
+    logits = np.asarray(logits, np.float64)
+    k = len(class_names)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    predicted = logits.argmax(axis=1)
+    confusion = np.bincount(y * k + predicted, minlength=k * k).reshape(k, k)
+    return Evaluation(loss=float(-log_probs[np.arange(len(y)), y].mean()),
+                      accuracy=float((predicted == y).mean()), confusion=confusion,
+                      class_names=list(class_names))
+
+
+def evaluate_model(model, x, y, spec, class_names: list[str]) -> Evaluation:
+    """`model` on raw examples `x` with class ids `y`.
+
+    Calls the model eagerly on large batches rather than through `predict`, which would trace
+    a function first (over a second with steps_per_execution > 1) to run a handful of batches.
+    """
+    from netspec.train.batching import Batches
+
+    batches = Batches(x, y, spec, len(class_names), size=PREDICT_BATCH).in_order()
+    logits = np.concatenate([model(images, training=False) for images, _ in batches])
+    return from_logits(logits, np.asarray(y), class_names)
+
+
+def plot_confusion(path: Path, evaluation: Evaluation, title: str) -> None:
+    """Counts, colored by the share of each true class (row); cells annotated up to 20 classes."""
+    confusion = evaluation.confusion
+    k = len(evaluation.class_names)
+    shares = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1)
+    size = max(5.0, 0.45 * k + 2)
+    figure = figures.new_figure(figsize=(size + 1, size))
+    ax = figure.subplots()
+    image = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    figure.colorbar(image, ax=ax, label="share of the true class")
+    ax.set_xticks(range(k), evaluation.class_names, rotation=90 if k > 10 else 0)
+    ax.set_yticks(range(k), evaluation.class_names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    if k <= 20:
+        for (i, j), count in np.ndenumerate(confusion):
+            if count:
+                ax.text(j, i, str(count), ha="center", va="center", fontsize=8,
+                        color="white" if shares[i, j] > 0.5 else "black")
+    ax.set_title(f"{title}\naccuracy {evaluation.accuracy:.4f} on {evaluation.count} examples")
+    figures.save_png(figure, path)
+
+
+def evaluate_run(run_dir, source: str | None = None, path=None, split: str = "test",
+                 out=None) -> dict:
+    """Evaluate a completed run on one of its splits, or on the data source `source` (its own
+    test set when it has one, such as MNIST's t10k files, else all of its examples).
+
+    Writes evaluation-<data>.json and confusion-<data>.png into `out` (default: the run
+    directory) and returns the report (what the JSON file holds).
+    """
+    from netspec.train.restore import load_trained
+
+    run = open_run(run_dir)
+    spec, model = load_trained(run)
+    class_names = run.manifest()["class_names"]
+    if source is None:
+        if path is not None:
+            raise UsageError("--path needs --data: it is where that data source reads from")
+        x, y, label, described, warnings = _run_split(run, spec, split)
+    else:
+        x, y, label, described, warnings = _other_source(spec, source, path, class_names)
+    result = evaluate_model(model, x, y, spec, class_names)
+    folder = Path(out) if out is not None else run.path
+    folder.mkdir(parents=True, exist_ok=True)
+    png = folder / f"confusion-{label}.png"
+    plot_confusion(png, result, f"{spec.name} on {described}")
+    report = {"run": str(run.path), "data": described, **result.to_json(),
+              "confusion_png": str(png), "warnings": warnings}
+    atomic.write_json(folder / f"evaluation-{label}.json", report)
+    return report
+
+
+def _run_split(run: Run, spec, split: str):
+    import netspec.data
+
+    arrays = {"train": ("x_train", "y_train"), "validation": ("x_val", "y_val"),
+              "test": ("x_test", "y_test")}
+    if split not in arrays:
+        raise UsageError(f"--split must be one of {', '.join(arrays)}, got '{split}'")
+    data = netspec.data.load(spec)
+    x, y = (getattr(data, name) for name in arrays[split])
+    if x is None:
+        raise UserError(f"run {run.path} has no {split} split",
+                        hint="evaluate another split (--split validation) or other data "
+                             "(--data SOURCE --path P)")
+    warnings = [] if data.fingerprint == run.manifest()["data"]["fingerprint"] else [
+        f"the data of source '{data.source}' changed since the run trained on it"]
+    return x, y, split, f"its {split} split ({len(y)} examples)", warnings
+
+
+def _other_source(spec, source: str, path, class_names: list[str]):
+    from netspec.data import SOURCES, check_shape
+
+    if source not in SOURCES:
+        raise UsageError(f"--data: unknown source '{source}'",
+                         hint=f"choose one of {', '.join(SOURCES)}")
+    config = {**spec.data, "source": source, "test_path": None,
+              "path": None if path is None else str(Path(path).resolve())}
+    loaded = SOURCES[source](config, spec.input)
+    check_shape(loaded, source, spec.input["shape"])
+    x, y = loaded.test if loaded.test is not None else (loaded.x, loaded.y)
+    described = loaded.test_origin or f"all {len(y)} examples"
+    if int(y.max()) >= len(class_names):
+        raise UserError(f"--data {source}: labels go up to {int(y.max())}, but the run's model "
+                        f"knows {len(class_names)} classes ({', '.join(class_names)})")
+    warnings = []
+    if list(loaded.class_names) != list(class_names):
+        warnings.append(f"class names differ: {source} has {', '.join(loaded.class_names)}; "
+                        f"the run has {', '.join(class_names)}")
+    scale = spec.input["scale"]
+    if scale and [float(v) for v in scale["from"]] != [float(v) for v in loaded.value_range]:
+        warnings.append(f"the model scales inputs from {list(scale['from'])}, but {source} "
+                        f"holds values in {list(loaded.value_range)}")
+    return x, y, source, f"{source}: {described}", warnings

@@ -1,0 +1,87 @@
+"""Specs and readers shared by the training tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+# Small enough to train in seconds, big enough (100 steps per epoch) to be killed mid-epoch.
+# It has every kind of state a resume must restore: batch-norm moving statistics, a dropout
+# RNG, Adam's slots, a decaying learning rate, augmentation, and steps_per_execution that does
+# not divide the steps per epoch.
+TINY = {
+    "name": "tiny",
+    "input": {"shape": [8, 8, 1]},
+    "layers": [
+        {"type": "conv2d", "name": "conv1", "filters": 4, "kernel": 3, "activation": "relu"},
+        {"type": "batch_norm", "name": "bn1"},
+        {"type": "flatten"},
+        {"type": "dense", "name": "fc1", "units": 16, "activation": "relu"},
+        {"type": "dropout", "keep_prob": 0.75},
+        {"type": "dense", "name": "logits", "units": 3},
+    ],
+    "train": {"epochs": 6, "batch_size": 16, "seed": 7, "steps_per_execution": 3,
+              "learning_rate": {"schedule": "decay_to_floor", "initial": 0.01,
+                                "floor": 0.001, "decay_steps": 200}},
+    "data": {"source": "synthetic", "classes": 3, "examples": 2000,
+             "split": {"train": 1600, "validation": 200, "test": 200},
+             "augment": {"shift": 0.1}},
+}
+PARAMS = ["conv1/kernel", "conv1/bias", "bn1/gamma", "bn1/beta", "bn1/moving_mean",
+          "bn1/moving_variance", "fc1/kernel", "fc1/bias", "logits/kernel", "logits/bias"]
+
+
+def write_spec(folder: Path, doc: dict = TINY, name: str = "tiny.yaml", **sections) -> Path:
+    """Write `doc` with top-level `sections` merged in (one level deep) as folder/name."""
+    doc = json.loads(json.dumps(doc))
+    for key, value in sections.items():
+        doc[key] = {**doc[key], **value} if isinstance(value, dict) and key in doc else value
+    path = folder / name
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def final_weights(run: Path) -> dict[str, np.ndarray]:
+    with np.load(run / "checkpoints" / "final.npz") as npz:
+        return {key: npz[key] for key in npz.files}
+
+
+def assert_same_weights(a: dict, b: dict) -> None:
+    assert sorted(a) == sorted(b)
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+def manifest(run: Path) -> dict:
+    return json.loads((run / "manifest.json").read_text())
+
+
+def start_training(*args, cwd: Path) -> subprocess.Popen:
+    """`python -m netspec train ARGS...` in a child whose stdout is a pipe (plain progress).
+
+    The child starts with the default SIGINT action even if this process ignores SIGINT (as
+    background jobs do), so Python turns SIGINT into KeyboardInterrupt there.
+    """
+    return subprocess.Popen(
+        [sys.executable, "-m", "netspec", "train", *map(str, args)], cwd=cwd,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def wait_for_line(process: subprocess.Popen, prefix: str) -> list[str]:
+    """Read the child's stdout until a line starts with `prefix`; returns the lines read."""
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith(prefix):
+            return lines
+    raise AssertionError(f"no line starting with {prefix!r}; stdout: {''.join(lines)}; "
+                         f"stderr: {process.stderr.read()}")
