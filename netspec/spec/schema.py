@@ -39,8 +39,10 @@ def top_fields() -> dict[str, Field]:
                         REQUIRED),
     }
     for name, (section, doc) in SECTIONS.items():
-        default = REQUIRED if name == "input" else None
-        fields[name] = Field(object_schema(section, doc), doc, default)
+        schema = object_schema(section, doc)
+        if name != "input":  # an absent or null section takes every default
+            schema["type"] = ["object", "null"]
+        fields[name] = Field(schema, doc, REQUIRED if name == "input" else None)
     order = ["name", "description", "extends", "input", "layers", "train", "data", "export",
              "init_from", "limits"]
     return {key: fields[key] for key in order}

@@ -140,7 +140,8 @@ TRAIN = {
                                 if k != "type"}},
                             "Stop when the monitored metric stops improving (null: off).", None),
     "jit_compile": Field(BOOL, "Compile train steps with XLA.", False),
-    "steps_per_execution": Field(POS_INT, "Steps run per call into the TF runtime.", 1),
+    "steps_per_execution": Field(POS_INT, "Training steps per call into the TF runtime (fewer "
+                                 "Python round trips; capped at an epoch's steps).", 32),
 }
 
 AUGMENT = {

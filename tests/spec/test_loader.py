@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from netspec.errors import UsageError
 from netspec.spec import load
@@ -86,3 +87,12 @@ def test_missing_files_and_folders_are_usage_errors(tmp_path):
         load(tmp_path / "missing.yaml")
     with pytest.raises(UsageError, match="not a file"):
         load(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["cnn", "best", "notmnist"])
+def test_a_resolved_spec_written_as_yaml_reloads_to_the_same_spec(tmp_path, name):
+    spec = load(SPECS / f"{name}.yaml")
+    written = tmp_path / "spec.yaml"
+    written.write_text(yaml.safe_dump(spec.doc, sort_keys=False))
+    again = load(written)
+    assert again.doc == spec.doc and again.hash == spec.hash
