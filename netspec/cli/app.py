@@ -8,9 +8,8 @@ import sys
 
 import typer
 
-from netspec.cli import common, init, letters, schema, summary, validate
-from netspec.cli import export, predict
-from netspec.cli import evaluate, train
+from netspec.cli import (common, evaluate, export, init, letters, predict, schema, summary, train,
+                         validate)
 from netspec.errors import UserError
 
 app = typer.Typer(
@@ -20,15 +19,16 @@ app = typer.Typer(
     help="Declarative model specs for TensorFlow: validate, train, export with stable names.",
 )
 
+# In the order of a user's work: write and check a spec, train, export, use.
+app.command("init")(init.init)
 app.command("validate")(validate.validate)
 app.command("summary")(summary.summary)
-app.command("init")(init.init)
-app.command("schema")(schema.schema)
-app.command("letters")(letters.letters)
-app.command("export")(export.export)
-app.command("predict")(predict.predict)
 app.command("train")(train.train)
 app.command("evaluate")(evaluate.evaluate)
+app.command("export")(export.export)
+app.command("predict")(predict.predict)
+app.command("schema")(schema.schema)
+app.command("letters")(letters.letters)
 
 
 def main() -> None:

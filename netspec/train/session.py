@@ -207,10 +207,8 @@ def _steps_per_epoch(spec, data) -> int:
 
 
 def _write_spec(run: Run, spec) -> None:
-    # A section that is null is left out: the schema accepts init_from only as a mapping.
-    doc = {key: value for key, value in spec.doc.items() if value is not None}
     atomic.write_text(run.spec_file, f"# {spec.name}, resolved from {spec.path} by netspec "
-                      f"{netspec.__version__}\n" + yaml.safe_dump(doc, sort_keys=False))
+                      f"{netspec.__version__}\n" + yaml.safe_dump(spec.doc, sort_keys=False))
     if netspec.spec.load(run.spec_file).hash != spec.hash:
         raise RuntimeError(f"bug: {run.spec_file} does not reload to the spec it was made from")
 
