@@ -28,13 +28,6 @@ def print_error(err: UserError) -> None:
         print(f"  hint: {err.hint}", file=sys.stderr)
 
 
-def spec_path(arg: Path) -> Path:
-    """A spec file, or a run directory (then its resolved spec.yaml)."""
-    if arg.is_dir() and (arg / "spec.yaml").is_file():
-        return arg / "spec.yaml"
-    return arg
-
-
 def check_format(fmt: str) -> str:
     if fmt not in ("text", "json"):
         from netspec.errors import UsageError

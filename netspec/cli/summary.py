@@ -7,16 +7,17 @@ from pathlib import Path
 
 import typer
 
-from netspec.cli.common import FormatOption, Overrides, SetOption, check_format, spec_path
+from netspec.cli.common import FormatOption, Overrides, SetOption, check_format
 from netspec.spec import load
 from netspec.spec.summary import summarize
+from netspec.train.runs import resolve_spec_arg
 
 
 def summary(spec: Path = typer.Argument(..., help="A spec file or a run directory."),
             overrides: Overrides = SetOption, fmt: str = FormatOption) -> None:
     """Show the network: per-layer output shape, parameters and FLOPs, with totals."""
     check_format(fmt)
-    report = summarize(load(spec_path(spec), overrides or ()))
+    report = summarize(load(resolve_spec_arg(spec), overrides or ()))
     if fmt == "json":
         typer.echo(json.dumps(report, indent=2))
         return

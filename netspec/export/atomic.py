@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from netspec.processes import pid_alive
+
 
 @contextmanager
 def staged_dir(target: Path) -> Iterator[Path]:
@@ -43,19 +45,10 @@ def _recover(target: Path) -> None:
     pattern = re.compile(rf"\.{re.escape(target.name)}\.(tmp|old)-(\d+)")
     for leftover in sorted(target.parent.iterdir()):
         match = pattern.match(leftover.name)
-        if not match or _alive(int(match[2])):
+        if not match or pid_alive(int(match[2])):
             continue
         if match[1] == "old" and not target.exists():
             os.rename(leftover, target)
         else:
             shutil.rmtree(leftover, ignore_errors=True)
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

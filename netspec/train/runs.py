@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from netspec.errors import UsageError, UserError
+from netspec.processes import pid_alive
 
 RUNS_ROOT = Path("runs")
 COMPLETED, RUNNING, INTERRUPTED, FAILED = "completed", "running", "interrupted", "failed"
@@ -135,12 +136,10 @@ def is_alive(manifest: dict) -> bool:
     if manifest.get("status") != RUNNING or manifest.get("host") != socket.gethostname():
         return False
     try:
-        os.kill(int(manifest["pid"]), 0)
-    except (KeyError, ValueError, ProcessLookupError):
+        pid = int(manifest["pid"])
+    except (KeyError, ValueError):
         return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
+    return pid_alive(pid)
 
 
 def resolve_spec_arg(arg) -> Path:

@@ -8,6 +8,7 @@ import shutil
 from typer.testing import CliRunner
 
 from netspec.cli.app import app
+from netspec.errors import UsageError
 from tests.specs.spec_corpus import HERE, SPECS
 
 runner = CliRunner()
@@ -47,10 +48,13 @@ def test_overrides_and_run_directories(tmp_path):
     run = tmp_path / "runs" / "cnn" / "20260101-000000"
     run.mkdir(parents=True)
     shutil.copy(CNN, run / "spec.yaml")
+    (run / "manifest.json").write_text("{}")  # what makes a folder a run directory
     result = runner.invoke(app, ["summary", "--format", "json", str(run),
                                  "--set", "layers.fc1.units=100"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["layers"][4]["params"] == 1176 * 100 + 100
+    folder = runner.invoke(app, ["summary", str(tmp_path)])  # a folder, not a run
+    assert isinstance(folder.exception, UsageError) and folder.exception.exit_code == 2
 
 
 def test_invalid_specs_and_usage_errors(netspec_process, tmp_path):
