@@ -181,8 +181,11 @@ DATA = {
     "augment": Field({"type": ["object", "null"],
                       **{k: v for k, v in object_schema(AUGMENT, "").items() if k != "type"}},
                      "Random augmentation of training batches (null: none).", None),
-    "shuffle_buffer": Field(POS_INT, "Shuffle buffer size.", 10000),
-    "cache": Field(BOOL, "Cache decoded examples in memory.", True),
+    "shuffle_buffer": Field(POS_INT, "Shuffle buffer of netspec.data.pipeline (Python API). "
+                            "`netspec train` ignores it: it permutes all examples each epoch.",
+                            10000),
+    "cache": Field(BOOL, "Cache examples in netspec.data.pipeline (Python API). `netspec train` "
+                   "always holds the examples in memory.", True),
 }
 
 EXPORT = {
