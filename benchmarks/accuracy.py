@@ -15,8 +15,12 @@ import time
 from pathlib import Path
 
 SPECS = Path(__file__).parents[1] / "specs"
-DATA = ("data.source=mnist_5k", "data.path=null", "data.test_path=null",
-        "data.split={train: 4000, validation: 0, test: 1000}")
+DATA = (
+    "data.source=mnist_5k",
+    "data.path=null",
+    "data.test_path=null",
+    "data.split={train: 4000, validation: 0, test: 1000}",
+)
 TARGETS = {"mlp": 0.93, "cnn": 0.965, "cnn_pool": 0.97}
 
 
@@ -35,12 +39,18 @@ def main(paths: list[str]) -> None:
             seconds = time.perf_counter() - start
             accuracy = json.loads((run / "metrics.json").read_text())["test"]["accuracy"]
             target = TARGETS.get(spec.name)
-            verdict = "" if target is None else f"{target:.1%}" + (
-                "" if accuracy >= target else " MISSED")
+            verdict = (
+                ""
+                if target is None
+                else f"{target:.1%}" + ("" if accuracy >= target else " MISSED")
+            )
             if target is not None and accuracy < target:
                 failed.append(spec.name)
-            print(f"{spec.name:10s} {spec.train['epochs']:6d} {accuracy:13.2%} {verdict:>7s} "
-                  f"{seconds:8.1f}", flush=True)
+            print(
+                f"{spec.name:10s} {spec.train['epochs']:6d} {accuracy:13.2%} {verdict:>7s} "
+                f"{seconds:8.1f}",
+                flush=True,
+            )
     if failed:
         sys.exit(f"below target: {', '.join(failed)}")
 

@@ -45,9 +45,16 @@ def main(spec_path: str) -> None:
         export_seconds = []
         for attempt in range(2):
             start = time.perf_counter()
-            result = export_model(spec, model, Path(tmp) / f"export{attempt}", options,
-                                  source=spec_path, class_names=class_names,
-                                  real_batch=real_batch, notes=tuple(notes))
+            result = export_model(
+                spec,
+                model,
+                Path(tmp) / f"export{attempt}",
+                options,
+                source=spec_path,
+                class_names=class_names,
+                real_batch=real_batch,
+                notes=tuple(notes),
+            )
             export_seconds.append(time.perf_counter() - start)
         out = result.out_dir
         serving = tf.saved_model.load(str(out / "saved_model")).signatures["serving_default"]
@@ -66,14 +73,20 @@ def main(spec_path: str) -> None:
             rates[batch] = {engine: throughput(run, x) for engine, run in engines.items()}
 
     params = sum(int(np.prod(v.shape)) for v in model.weights if "seed_generator" not in v.path)
-    print(f"{spec_path}: {params:,} parameters; tensorflow {tf.__version__}, onnxruntime "
-          f"{ort.__version__}, {os.cpu_count()} CPUs")
-    print(f"export, both formats + verification: {export_seconds[0]:.2f} s first, "
-          f"{export_seconds[1]:.2f} s again in the same process")
+    print(
+        f"{spec_path}: {params:,} parameters; tensorflow {tf.__version__}, onnxruntime "
+        f"{ort.__version__}, {os.cpu_count()} CPUs"
+    )
+    print(
+        f"export, both formats + verification: {export_seconds[0]:.2f} s first, "
+        f"{export_seconds[1]:.2f} s again in the same process"
+    )
     print(f"{'examples/s':<20} {'batch 1':>16} {'batch 256':>18}")
     for engine in engines:
-        cells = [f"{rates[b][engine]:>9,.0f} ({rates[b][engine] / rates[b][KERAS]:>5.1f}x)"
-                 for b in (1, 256)]
+        cells = [
+            f"{rates[b][engine]:>9,.0f} ({rates[b][engine] / rates[b][KERAS]:>5.1f}x)"
+            for b in (1, 256)
+        ]
         print(f"{engine:<20} {cells[0]:>16} {cells[1]:>18}")
 
 

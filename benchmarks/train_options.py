@@ -36,11 +36,13 @@ def measure(spec, data, jit: bool, steps: int, source: str, epochs: int) -> floa
     model = build_model(spec)
     compile_model(model, spec, steps_per_epoch=len(data.y_train) // spec.train["batch_size"])
     if source == "numpy":
-        inputs = dict(x=data.x_train.astype("float32"), y=data.y_train,
-                      batch_size=spec.train["batch_size"])
+        inputs = dict(
+            x=data.x_train.astype("float32"), y=data.y_train, batch_size=spec.train["batch_size"]
+        )
     elif source == "pipeline":
-        inputs = dict(x=netspec.data.pipeline(data.x_train, data.y_train, spec, True,
-                                              data.num_classes))
+        inputs = dict(
+            x=netspec.data.pipeline(data.x_train, data.y_train, spec, True, data.num_classes)
+        )
     else:
         inputs = dict(x=Batches(data.x_train, data.y_train, spec, data.num_classes).epoch(0))
     model.fit(**inputs, epochs=1, verbose=0, shuffle=False)
@@ -67,12 +69,16 @@ def main() -> None:
         for name, variant in VARIANTS.items():
             speeds[name].append(measure(spec, data, *variant, args.epochs))
     base = statistics.median(next(iter(speeds.values())))
-    print(f"{args.spec}: {len(data.y_train)} examples x {args.epochs} epochs, "
-          f"median of {args.rounds} rounds")
+    print(
+        f"{args.spec}: {len(data.y_train)} examples x {args.epochs} epochs, "
+        f"median of {args.rounds} rounds"
+    )
     for name, values in speeds.items():
         median = statistics.median(values)
-        print(f"  {name:36s} {median:8.0f} examples/s   x{median / base:.2f}   "
-              f"(min {min(values):.0f}, max {max(values):.0f})")
+        print(
+            f"  {name:36s} {median:8.0f} examples/s   x{median / base:.2f}   "
+            f"(min {min(values):.0f}, max {max(values):.0f})"
+        )
 
 
 if __name__ == "__main__":

@@ -47,16 +47,26 @@ def main() -> None:
     x = keras.layers.Dense(200, activation="relu")(x)
     x = keras.layers.Dropout(0.25)(x)
     model = keras.Model(inputs, keras.layers.Dense(10)(x))
-    model.compile(keras.optimizers.Adam(DecayToFloor()),
-                  keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+    model.compile(
+        keras.optimizers.Adam(DecayToFloor()),
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
     fit_start = time.perf_counter()
     model.fit(x_train.astype("float32"), y_train, batch_size=BATCH, epochs=EPOCHS, verbose=0)
     fit_seconds = time.perf_counter() - fit_start
     _, accuracy = model.evaluate(x_test.astype("float32"), y_test, batch_size=BATCH, verbose=0)
-    print(json.dumps({"examples": EPOCHS * len(y_train), "fit_seconds": fit_seconds,
-                      "seconds": time.perf_counter() - start, "test_accuracy": accuracy,
-                      "steps_per_epoch": math.ceil(len(y_train) / BATCH)}))
+    print(
+        json.dumps(
+            {
+                "examples": EPOCHS * len(y_train),
+                "fit_seconds": fit_seconds,
+                "seconds": time.perf_counter() - start,
+                "test_accuracy": accuracy,
+                "steps_per_epoch": math.ceil(len(y_train) / BATCH),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -41,15 +41,21 @@ def netspec_child(out: str, overrides: list[str]) -> None:
     with open(run / "history.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     metrics = json.loads((run / "metrics.json").read_text())
-    print(json.dumps({"examples": len(rows) * metrics["train"]["examples"],
-                      "fit_seconds": sum(float(r["seconds"]) for r in rows),
-                      "seconds": seconds, "test_accuracy": metrics["test"]["accuracy"]}))
+    print(
+        json.dumps(
+            {
+                "examples": len(rows) * metrics["train"]["examples"],
+                "fit_seconds": sum(float(r["seconds"]) for r in rows),
+                "seconds": seconds,
+                "test_accuracy": metrics["test"]["accuracy"],
+            }
+        )
+    )
 
 
 def measure(command: list[str]) -> dict:
     """Run `command`; its JSON line plus its peak RSS in MiB (from the kernel, via wait4)."""
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                             text=True)
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     stdout = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
@@ -71,27 +77,37 @@ def main() -> None:
     results = {"netspec": [], "plain keras": []}
     with tempfile.TemporaryDirectory() as tmp:
         for round_ in range(args.rounds):
-            results["netspec"].append(measure(
-                [sys.executable, __file__, "--child", f"{tmp}/run{round_}",
-                 *(f"--set={o}" for o in args.set)]))
+            results["netspec"].append(
+                measure(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--child",
+                        f"{tmp}/run{round_}",
+                        *(f"--set={o}" for o in args.set),
+                    ]
+                )
+            )
             results["plain keras"].append(measure([sys.executable, str(PLAIN)]))
 
     def median(name, key):
         return statistics.median(r[key] for r in results[name])
 
     changes = f" with {', '.join(args.set)}" if args.set else ""
-    print(f"{SPEC.name}{changes}, {args.rounds} rounds, median examples/second "
-          "(higher is better)")
+    print(f"{SPEC.name}{changes}, {args.rounds} rounds, median examples/second (higher is better)")
     speeds = {}
     for name in results:
         examples = median(name, "examples")
         speeds[name] = (examples / median(name, "fit_seconds"), examples / median(name, "seconds"))
-        print(f"  {name:12s} epochs {speeds[name][0]:7.0f}   end to end {speeds[name][1]:7.0f}"
-              f"   test accuracy {median(name, 'test_accuracy'):.4f}"
-              f"   peak RSS {median(name, 'peak_rss_mib'):.0f} MiB")
+        print(
+            f"  {name:12s} epochs {speeds[name][0]:7.0f}   end to end {speeds[name][1]:7.0f}"
+            f"   test accuracy {median(name, 'test_accuracy'):.4f}"
+            f"   peak RSS {median(name, 'peak_rss_mib'):.0f} MiB"
+        )
     epochs_ratio, total_ratio = (a / b for a, b in zip(speeds["netspec"], speeds["plain keras"]))
-    print(f"  ratio netspec / plain keras: epochs {epochs_ratio:.2f}   "
-          f"end to end {total_ratio:.2f}")
+    print(
+        f"  ratio netspec / plain keras: epochs {epochs_ratio:.2f}   end to end {total_ratio:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -39,8 +39,10 @@ def main() -> None:
     print(f"python -c pass: median {b:.3f} s")
     print(f"ratio: {v / b:.1f} ({v - b:.3f} s more than the bare interpreter)")
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
-        print("note: PYTHONDONTWRITEBYTECODE is set, so modules without a cached .pyc "
-              "(netspec's own, when installed editable) are compiled on every run")
+        print(
+            "note: PYTHONDONTWRITEBYTECODE is set, so modules without a cached .pyc "
+            "(netspec's own, when installed editable) are compiled on every run"
+        )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Load a spec with overrides through the Python API and print its layers, or its errors.
 
-    python examples/inspect_spec.py specs/cnn.yaml layers.conv1.filters=12
+python examples/inspect_spec.py specs/cnn.yaml layers.conv1.filters=12
 """
 
 import sys
@@ -18,7 +18,7 @@ def main(path: str, *overrides: str) -> int:
         return 1
     report = summarize(spec)
     for layer in report["layers"]:
-        print(f"{layer['name']:<12} {str(layer['output_shape']):<14} {layer['params']:>9,}")
+        print(f"{layer['name']:<12} {layer['output_shape']!s:<14} {layer['params']:>9,}")
     print(f"{'total':<27} {report['params']:>9,}")
     return 0
 

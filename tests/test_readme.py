@@ -13,8 +13,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def shell_blocks() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    return [line.strip() for block in re.findall(r"```sh\n(.*?)```", text, re.S)
-            for line in block.splitlines() if line.strip()]
+    return [
+        line.strip()
+        for block in re.findall(r"```sh\n(.*?)```", text, re.S)
+        for line in block.splitlines()
+        if line.strip()
+    ]
 
 
 def test_ci_runs_exactly_the_readme_test_command():
@@ -41,8 +45,14 @@ def test_main_job_then_export_evaluate_summary_predict(netspec_process, project)
     assert trained.returncode == 0, trained.stderr
     assert "test accuracy" in trained.stdout
     run = next((project / "runs" / "cnn").iterdir())
-    assert {"spec.yaml", "manifest.json", "metrics.json", "history.csv", "curves.png",
-            "checkpoints"} <= {p.name for p in run.iterdir()}
+    assert {
+        "spec.yaml",
+        "manifest.json",
+        "metrics.json",
+        "history.csv",
+        "curves.png",
+        "checkpoints",
+    } <= {p.name for p in run.iterdir()}
 
     exported = netspec_process("export", "--onnx", cwd=project)
     assert exported.returncode == 0, exported.stderr
@@ -69,9 +79,11 @@ def test_main_job_then_export_evaluate_summary_predict(netspec_process, project)
 def test_notmnist_offline_recipe(netspec_process, project):
     made = netspec_process("letters", "notmnist_letters", "--per-class", "40", cwd=project)
     assert made.returncode == 0, made.stderr
-    trained = netspec_process("train", "specs/notmnist.yaml", "--set", "train.epochs=1",
-                              "--quiet", cwd=project)
+    trained = netspec_process(
+        "train", "specs/notmnist.yaml", "--set", "train.epochs=1", "--quiet", cwd=project
+    )
     assert trained.returncode == 0, trained.stderr
-    manifest = json.loads((Path(project / trained.stdout.strip().splitlines()[-1])
-                           / "manifest.json").read_text())
+    manifest = json.loads(
+        (Path(project / trained.stdout.strip().splitlines()[-1]) / "manifest.json").read_text()
+    )
     assert manifest["class_names"] == list("ABCDEFGHIJ")

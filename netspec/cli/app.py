@@ -8,8 +8,18 @@ import sys
 
 import typer
 
-from netspec.cli import (common, evaluate, export, init, letters, predict, schema, summary, train,
-                         validate)
+from netspec.cli import (
+    common,
+    evaluate,
+    export,
+    init,
+    letters,
+    predict,
+    schema,
+    summary,
+    train,
+    validate,
+)
 from netspec.errors import UserError
 
 app = typer.Typer(

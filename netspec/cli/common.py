@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-from typing import List, Optional
 
 import typer
 
 from netspec.errors import UserError
 
-SetOption = typer.Option(None, "--set", metavar="PATH=VALUE",
-                         help="Override a spec value, e.g. --set train.epochs=3 "
-                              "or --set layers.conv1.filters=12 (repeatable).")
+SetOption = typer.Option(
+    None,
+    "--set",
+    metavar="PATH=VALUE",
+    help="Override a spec value, e.g. --set train.epochs=3 "
+    "or --set layers.conv1.filters=12 (repeatable).",
+)
 FormatOption = typer.Option("text", "--format", help="Output format: text or json.")
 
-Overrides = Optional[List[str]]
+Overrides = list[str] | None
 
 
 def print_error(err: UserError) -> None:

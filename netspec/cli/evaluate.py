@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -13,15 +12,27 @@ from netspec.cli.common import FormatOption, check_format
 
 def evaluate(
     run: Path = typer.Argument(..., help="A run directory of a completed run."),
-    data: Optional[str] = typer.Option(None, "--data", metavar="SOURCE",
-                                       help="Evaluate on this data source instead (its own test "
-                                            "set if it has one, else all its examples)."),
-    path: Optional[Path] = typer.Option(None, "--path", help="Where --data reads from (e.g. the "
-                                        "folder of the MNIST IDX files)."),
-    split: str = typer.Option("test", "--split", help="The run's split to evaluate when no "
-                              "--data: test, validation or train."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Folder for the confusion-matrix PNG "
-                                       "and evaluation JSON (default: the run directory)."),
+    data: str | None = typer.Option(
+        None,
+        "--data",
+        metavar="SOURCE",
+        help="Evaluate on this data source instead (its own test "
+        "set if it has one, else all its examples).",
+    ),
+    path: Path | None = typer.Option(
+        None, "--path", help="Where --data reads from (e.g. the folder of the MNIST IDX files)."
+    ),
+    split: str = typer.Option(
+        "test",
+        "--split",
+        help="The run's split to evaluate when no --data: test, validation or train.",
+    ),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Folder for the confusion-matrix PNG "
+        "and evaluation JSON (default: the run directory).",
+    ),
     fmt: str = FormatOption,
 ) -> None:
     """Loss, accuracy, per-class accuracy and a confusion-matrix PNG of a trained run."""
@@ -49,9 +60,14 @@ def _print_report(report: dict) -> None:
         accuracy = "-" if row["accuracy"] is None else f"{row['accuracy']:.4f}"
         table.add_row(row["class"], str(row["examples"]), str(row["correct"]), accuracy)
     table.add_section()
-    table.add_row("all", str(report["examples"]),
-                  str(sum(row["correct"] for row in report["per_class"])),
-                  f"{report['accuracy']:.4f}")
+    table.add_row(
+        "all",
+        str(report["examples"]),
+        str(sum(row["correct"] for row in report["per_class"])),
+        f"{report['accuracy']:.4f}",
+    )
     Console().print(table)
-    print(f"loss {report['loss']:.4f}  accuracy {report['accuracy']:.4f}\n"
-          f"confusion matrix: {report['confusion_png']}")
+    print(
+        f"loss {report['loss']:.4f}  accuracy {report['accuracy']:.4f}\n"
+        f"confusion matrix: {report['confusion_png']}"
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -12,15 +11,18 @@ from netspec.cli.common import Overrides, SetOption
 
 
 def export(
-    run: Optional[Path] = typer.Argument(
-        None, metavar="RUN",
+    run: Path | None = typer.Argument(
+        None,
+        metavar="RUN",
         help="A run directory (default: the most recent completed run under runs/), "
-             "or a spec file to export freshly initialized weights."),
+        "or a spec file to export freshly initialized weights.",
+    ),
     onnx: bool = typer.Option(False, "--onnx", help="Write ONNX (model.onnx)."),
     saved_model: bool = typer.Option(False, "--saved-model", help="Write a SavedModel."),
-    out: Optional[Path] = typer.Option(
-        None, "--out", help="Output folder (default: RUN/export, or export/<name> for a spec)."),
-    opset: Optional[int] = typer.Option(None, "--opset", help="ONNX opset, 13-18 (default 17)."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Output folder (default: RUN/export, or export/<name> for a spec)."
+    ),
+    opset: int | None = typer.Option(None, "--opset", help="ONNX opset, 13-18 (default 17)."),
     overrides: Overrides = SetOption,
 ) -> None:
     """Export, verify against the Keras model, and only then replace the output folder.
@@ -38,17 +40,23 @@ def export(
     real_batch, class_names, notes = verification_batch(target.spec)
     out_dir = out or target.default_out
     try:
-        result = export_model(target.spec, model, out_dir, options,
-                              source=str(target.source), class_names=class_names,
-                              real_batch=real_batch, notes=tuple(notes))
+        result = export_model(
+            target.spec,
+            model,
+            out_dir,
+            options,
+            source=str(target.source),
+            class_names=class_names,
+            real_batch=real_batch,
+            notes=tuple(notes),
+        )
     except VerificationError as err:
         print("\n".join(summary(err.report)), file=sys.stderr)
         raise
     print(f"exported {target.spec.name} ({target.source}) to {result.out_dir}/")
     for name in _shown(result.files):
         print(f"  {name}")
-    print(f"  {len(result.names['parameters'])} parameters named as in training "
-          f"(names.json)")
+    print(f"  {len(result.names['parameters'])} parameters named as in training (names.json)")
     print("\n".join(summary(result.report)))
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -13,19 +12,26 @@ from netspec.errors import UsageError
 
 def templates() -> dict[str, str]:
     folder = resources.files("netspec") / "templates"
-    return {p.name.removesuffix(".yaml"): p.read_text(encoding="utf-8")
-            for p in folder.iterdir() if p.name.endswith(".yaml")}
+    return {
+        p.name.removesuffix(".yaml"): p.read_text(encoding="utf-8")
+        for p in folder.iterdir()
+        if p.name.endswith(".yaml")
+    }
 
 
-def init(template: str = typer.Argument("cnn", help="Template: mlp or cnn."),
-         out: Optional[Path] = typer.Option(None, "-o", "--output",
-                                            help="File to write. Default: <template>.yaml"),
-         force: bool = typer.Option(False, "--force", help="Overwrite an existing file.")):
+def init(
+    template: str = typer.Argument("cnn", help="Template: mlp or cnn."),
+    out: Path | None = typer.Option(
+        None, "-o", "--output", help="File to write. Default: <template>.yaml"
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+):
     """Write a new, commented spec that validates as written."""
     available = templates()
     if template not in available:
-        raise UsageError(f"unknown template '{template}'",
-                         hint=f"templates: {', '.join(sorted(available))}")
+        raise UsageError(
+            f"unknown template '{template}'", hint=f"templates: {', '.join(sorted(available))}"
+        )
     target = out or Path(f"{template}.yaml")
     if target.exists() and not force:
         raise UsageError(f"{target} exists; not overwriting it", hint="pass --force to replace")

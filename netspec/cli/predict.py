@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List
 
 import typer
 
@@ -14,9 +13,11 @@ from netspec.errors import UsageError
 
 def predict(
     artifact: Path = typer.Argument(
-        ..., help="model.onnx, a SavedModel folder, or a folder written by `netspec export`."),
-    inputs: List[Path] = typer.Argument(
-        ..., help="PNG/JPEG images, .npz files (key x or the first array), or IDX files."),
+        ..., help="model.onnx, a SavedModel folder, or a folder written by `netspec export`."
+    ),
+    inputs: list[Path] = typer.Argument(
+        ..., help="PNG/JPEG images, .npz files (key x or the first array), or IDX files."
+    ),
     top_k: int = typer.Option(3, "--top-k", help="Classes to show per example."),
     fmt: str = FormatOption,
 ) -> None:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 from netspec.spec.schema import schema_text
 
 
-def schema(out: Optional[Path] = typer.Option(None, "-o", "--output",
-                                              help="Write to this file instead of stdout.")):
+def schema(
+    out: Path | None = typer.Option(
+        None, "-o", "--output", help="Write to this file instead of stdout."
+    ),
+):
     """Print the JSON Schema (draft 2020-12) that specs follow."""
     if out is None:
         typer.echo(schema_text(), nl=False)

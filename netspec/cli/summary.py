@@ -13,8 +13,11 @@ from netspec.spec.summary import summarize
 from netspec.train.runs import resolve_spec_arg
 
 
-def summary(spec: Path = typer.Argument(..., help="A spec file or a run directory."),
-            overrides: Overrides = SetOption, fmt: str = FormatOption) -> None:
+def summary(
+    spec: Path = typer.Argument(..., help="A spec file or a run directory."),
+    overrides: Overrides = SetOption,
+    fmt: str = FormatOption,
+) -> None:
     """Show the network: per-layer output shape, parameters and FLOPs, with totals."""
     check_format(fmt)
     report = summarize(load(resolve_spec_arg(spec), overrides or ()))
@@ -24,21 +27,33 @@ def summary(spec: Path = typer.Argument(..., help="A spec file or a run director
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{report['name']}  (input {report['input']['name']}: "
-                  f"{report['input']['shape']})")
-    for column, justify in (("layer", "left"), ("type", "left"), ("output shape", "left"),
-                            ("params", "right"), ("FLOPs", "right")):
+    table = Table(
+        title=f"{report['name']}  (input {report['input']['name']}: {report['input']['shape']})"
+    )
+    for column, justify in (
+        ("layer", "left"),
+        ("type", "left"),
+        ("output shape", "left"),
+        ("params", "right"),
+        ("FLOPs", "right"),
+    ):
         table.add_column(column, justify=justify)
     for layer in report["layers"]:
-        table.add_row(layer["name"], layer["type"], str(layer["output_shape"]),
-                      f"{layer['params']:,}", f"{layer['flops']:,}")
+        table.add_row(
+            layer["name"],
+            layer["type"],
+            str(layer["output_shape"]),
+            f"{layer['params']:,}",
+            f"{layer['flops']:,}",
+        )
     table.add_section()
-    table.add_row("total", "", "", f"{report['params']:,}",
-                  f"{report['flops_per_example']:,}")
+    table.add_row("total", "", "", f"{report['params']:,}", f"{report['flops_per_example']:,}")
     console = Console()
     console.print(table)
-    console.print(f"trainable parameters: {report['trainable_params']:,}   "
-                  f"weights: {report['params'] * 4 / 2**20:.2f} MiB   "
-                  f"activations per example: "
-                  f"{report['activation_bytes_per_example'] / 2**10:.1f} KiB   "
-                  f"(FLOPs: multiply-adds count 2)")
+    console.print(
+        f"trainable parameters: {report['trainable_params']:,}   "
+        f"weights: {report['params'] * 4 / 2**20:.2f} MiB   "
+        f"activations per example: "
+        f"{report['activation_bytes_per_example'] / 2**10:.1f} KiB   "
+        f"(FLOPs: multiply-adds count 2)"
+    )

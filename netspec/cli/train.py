@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -15,16 +14,24 @@ EXIT_INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C (128 + 
 
 
 def train(
-    target: Path = typer.Argument(..., metavar="SPEC|RUN",
-                                  help="A spec file; with --resume, a run directory or a spec "
-                                       "(then its latest unfinished run under runs/)."),
+    target: Path = typer.Argument(
+        ...,
+        metavar="SPEC|RUN",
+        help="A spec file; with --resume, a run directory or a spec "
+        "(then its latest unfinished run under runs/).",
+    ),
     overrides: Overrides = SetOption,
-    out: Optional[Path] = typer.Option(None, "--out", help="Run directory to create (default: "
-                                       "runs/<spec name>/<YYYYmmdd-HHMMSS>)."),
-    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted or killed run "
-                                "from its last completed epoch."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress; print only the run "
-                               "directory."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Run directory to create (default: runs/<spec name>/<YYYYmmdd-HHMMSS>)."
+    ),
+    resume: bool = typer.Option(
+        False,
+        "--resume",
+        help="Continue an interrupted or killed run from its last completed epoch.",
+    ),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="No progress; print only the run directory."
+    ),
 ) -> None:
     """Train a spec into a run directory: checkpoints, metrics, history, curves, TensorBoard.
 
@@ -35,13 +42,16 @@ def train(
     from netspec.train.runs import is_run_dir
 
     if is_run_dir(target) and not resume:
-        raise UsageError(f"{target} is a run directory",
-                         hint=f"to continue it: netspec train --resume {target}")
+        raise UsageError(
+            f"{target} is a run directory", hint=f"to continue it: netspec train --resume {target}"
+        )
     if resume and overrides:
-        raise UsageError("--set cannot be combined with --resume: a run continues with the spec "
-                         "it started with")
+        raise UsageError(
+            "--set cannot be combined with --resume: a run continues with the spec it started with"
+        )
     from netspec.spec import load
-    from netspec.train.session import TrainingInterrupted, train as run_training
+    from netspec.train.session import TrainingInterrupted
+    from netspec.train.session import train as run_training
 
     try:
         if resume and is_run_dir(target):
@@ -52,8 +62,11 @@ def train(
                 print(warning.render(), file=sys.stderr)
             run_dir = run_training(spec, out=out, resume=resume, quiet=quiet)
     except TrainingInterrupted as stop:
-        print(f"\ninterrupted: {stop.run_dir} keeps epoch {stop.epochs_completed}/{stop.epochs}"
-              f"\n  resume with: netspec train --resume {stop.run_dir}", file=sys.stderr)
+        print(
+            f"\ninterrupted: {stop.run_dir} keeps epoch {stop.epochs_completed}/{stop.epochs}"
+            f"\n  resume with: netspec train --resume {stop.run_dir}",
+            file=sys.stderr,
+        )
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except KeyboardInterrupt:  # before training started (or while it ended): nothing to add
         print("\ninterrupted", file=sys.stderr)
@@ -68,6 +81,9 @@ def _print_result(run_dir: Path) -> None:
     import json
 
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    scores = "  ".join(f"{split} accuracy {metrics[split]['accuracy']:.4f}"
-                       for split in ("train", "validation", "test") if split in metrics)
+    scores = "  ".join(
+        f"{split} accuracy {metrics[split]['accuracy']:.4f}"
+        for split in ("train", "validation", "test")
+        if split in metrics
+    )
     print(f"run: {run_dir}\n{scores}")

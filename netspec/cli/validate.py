@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import List
 
 import typer
 
@@ -14,8 +13,11 @@ from netspec.errors import UsageError
 from netspec.spec import SpecError, load
 
 
-def validate(specs: List[Path] = typer.Argument(..., help="Spec files to check."),
-             overrides: Overrides = SetOption, fmt: str = FormatOption) -> None:
+def validate(
+    specs: list[Path] = typer.Argument(..., help="Spec files to check."),
+    overrides: Overrides = SetOption,
+    fmt: str = FormatOption,
+) -> None:
     """Check specs: exit 0 if all are valid, 1 if any has errors, 2 on usage problems."""
     check_format(fmt)
     records, worst = [], 0
@@ -29,13 +31,19 @@ def validate(specs: List[Path] = typer.Argument(..., help="Spec files to check."
         else:
             found, status = spec.warnings, 0
             infos = spec.layer_infos()
-            summary = (f"{path}: ok ({len(infos)} layers, "
-                       f"{sum(i.params for i in infos):,} parameters)")
+            summary = (
+                f"{path}: ok ({len(infos)} layers, {sum(i.params for i in infos):,} parameters)"
+            )
         worst = max(worst, status)
         if fmt == "json":
-            records.append({"file": str(path), "valid": status == 0,
-                            "diagnostics": [d.to_json() for d in found]}
-                           | ({"error": summary} if status == 2 else {}))
+            records.append(
+                {
+                    "file": str(path),
+                    "valid": status == 0,
+                    "diagnostics": [d.to_json() for d in found],
+                }
+                | ({"error": summary} if status == 2 else {})
+            )
             continue
         for diagnostic in found:
             print(diagnostic.render(), file=sys.stderr if status else sys.stdout)

@@ -13,8 +13,9 @@ def build_model(spec: Spec) -> keras.Model:
     """Every Keras layer carries its spec layer's name, so variables are `<layer>/<param>`
     however many models this process built before."""
     spec_input = spec.input
-    inputs = keras.Input(tuple(spec_input["shape"]), dtype=spec_input["dtype"],
-                         name=spec_input["name"])
+    inputs = keras.Input(
+        tuple(spec_input["shape"]), dtype=spec_input["dtype"], name=spec_input["name"]
+    )
     x = inputs
     if spec_input["dtype"] != "float32":
         x = keras.layers.Identity(dtype="float32", name=f"{spec_input['name']}_cast")(x)
@@ -25,8 +26,11 @@ def build_model(spec: Spec) -> keras.Model:
     for layer, info in zip(spec.layers, spec.layer_infos()):
         kind = LAYER_TYPES[layer["type"]]
         l2 = layer.get("l2")
-        ctx = BuildContext(seed=layer_seed(spec.train["seed"], layer["name"]),
-                           l2=spec.train["l2"] if l2 is None else l2, input_shape=shape)
+        ctx = BuildContext(
+            seed=layer_seed(spec.train["seed"], layer["name"]),
+            l2=spec.train["l2"] if l2 is None else l2,
+            input_shape=shape,
+        )
         x = kind.build(layer, x, ctx)
         shape = info.output_shape
     return keras.Model(inputs, x, name=spec.name)

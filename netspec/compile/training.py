@@ -30,8 +30,9 @@ def learning_rate(lr: dict):
     if kind == "constant":
         return lr["value"]
     if kind == "exponential":
-        return schedules.ExponentialDecay(lr["initial"], lr["decay_steps"], lr["decay_rate"],
-                                          staircase=lr["staircase"])
+        return schedules.ExponentialDecay(
+            lr["initial"], lr["decay_steps"], lr["decay_rate"], staircase=lr["staircase"]
+        )
     if kind == "decay_to_floor":
         return DecayToFloor(lr["initial"], lr["floor"], lr["decay_steps"])
     if kind == "piecewise":
@@ -39,9 +40,12 @@ def learning_rate(lr: dict):
     if kind == "cosine":
         warmup = lr["warmup_steps"]
         return schedules.CosineDecay(
-            0.0 if warmup else lr["initial"], lr["decay_steps"],
-            alpha=lr["floor"] / lr["initial"], warmup_target=lr["initial"] if warmup else None,
-            warmup_steps=warmup)
+            0.0 if warmup else lr["initial"],
+            lr["decay_steps"],
+            alpha=lr["floor"] / lr["initial"],
+            warmup_target=lr["initial"] if warmup else None,
+            warmup_steps=warmup,
+        )
     raise ValueError(f"unknown schedule {kind}")
 
 
@@ -53,26 +57,36 @@ def build_optimizer(spec: Spec) -> keras.optimizers.Optimizer:
         return keras.optimizers.SGD(lr)
     if kind == "momentum":
         return keras.optimizers.SGD(lr, momentum=opt["momentum"], nesterov=opt["nesterov"])
-    classes = {"adam": keras.optimizers.Adam, "adamw": keras.optimizers.AdamW,
-               "rmsprop": keras.optimizers.RMSprop}
+    classes = {
+        "adam": keras.optimizers.Adam,
+        "adamw": keras.optimizers.AdamW,
+        "rmsprop": keras.optimizers.RMSprop,
+    }
     return classes[kind](lr, **opt)
 
 
 def build_loss(spec: Spec) -> keras.losses.Loss:
     loss = spec.train["loss"]
     if loss["labels"] == "one_hot":
-        return keras.losses.CategoricalCrossentropy(from_logits=True,
-                                                    label_smoothing=loss["label_smoothing"])
+        return keras.losses.CategoricalCrossentropy(
+            from_logits=True, label_smoothing=loss["label_smoothing"]
+        )
     return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
 
 def build_metrics(spec: Spec) -> list:
     one_hot = spec.train["loss"]["labels"] == "one_hot"
     made = {
-        "accuracy": lambda: keras.metrics.CategoricalAccuracy(name="accuracy") if one_hot
-        else keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
-        "top5_accuracy": lambda: keras.metrics.TopKCategoricalAccuracy(5, name="top5_accuracy")
-        if one_hot else keras.metrics.SparseTopKCategoricalAccuracy(5, name="top5_accuracy"),
+        "accuracy": lambda: (
+            keras.metrics.CategoricalAccuracy(name="accuracy")
+            if one_hot
+            else keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+        ),
+        "top5_accuracy": lambda: (
+            keras.metrics.TopKCategoricalAccuracy(5, name="top5_accuracy")
+            if one_hot
+            else keras.metrics.SparseTopKCategoricalAccuracy(5, name="top5_accuracy")
+        ),
     }
     return [made[name]() for name in spec.train["metrics"]]
 
@@ -80,7 +94,10 @@ def build_metrics(spec: Spec) -> list:
 def compile_model(model: keras.Model, spec: Spec, steps_per_epoch: int | None = None) -> None:
     """Compile `model` for training as `spec.train` says."""
     train = spec.train
-    model.compile(optimizer=build_optimizer(spec), loss=build_loss(spec),
-                  metrics=build_metrics(spec), jit_compile=train["jit_compile"],
-                  steps_per_execution=min(train["steps_per_execution"],
-                                          steps_per_epoch or math.inf))
+    model.compile(
+        optimizer=build_optimizer(spec),
+        loss=build_loss(spec),
+        metrics=build_metrics(spec),
+        jit_compile=train["jit_compile"],
+        steps_per_execution=min(train["steps_per_execution"], steps_per_epoch or math.inf),
+    )

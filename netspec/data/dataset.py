@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+
 @dataclass
 class Dataset:
     """Raw (unscaled) examples; `x_*` is (N, H, W, C) float32 or uint8, `y_*` int64 class ids.

@@ -51,4 +51,3 @@ def _recover(target: Path) -> None:
             os.rename(leftover, target)
         else:
             shutil.rmtree(leftover, ignore_errors=True)
-

@@ -40,8 +40,9 @@ def canonicalize(model: onnx.ModelProto, keep: list[str], graph_name: str) -> on
         node.ClearField("doc_string")
         node.input[:] = [rename.get(n, n) for n in node.input]
         node.output[:] = [rename.get(n, n) for n in node.output]
-        attributes = [_copy(onnx.AttributeProto, a)
-                      for a in sorted(node.attribute, key=lambda a: a.name)]
+        attributes = [
+            _copy(onnx.AttributeProto, a) for a in sorted(node.attribute, key=lambda a: a.name)
+        ]
         del node.attribute[:]
         node.attribute.extend(attributes)
 
@@ -63,8 +64,9 @@ def canonicalize(model: onnx.ModelProto, keep: list[str], graph_name: str) -> on
     graph.name = graph_name
     graph.ClearField("doc_string")
     out.ClearField("doc_string")
-    opsets = [_copy(onnx.OperatorSetIdProto, o)
-              for o in sorted(out.opset_import, key=lambda o: o.domain)]
+    opsets = [
+        _copy(onnx.OperatorSetIdProto, o) for o in sorted(out.opset_import, key=lambda o: o.domain)
+    ]
     del out.opset_import[:]
     out.opset_import.extend(opsets)
     return out
@@ -91,6 +93,9 @@ def _post_order(graph: onnx.GraphProto) -> list[onnx.NodeProto]:
             order.append(node)
             continue
         stack.append((node, True))
-        stack.extend((producer[name], False) for name in reversed(node.input)
-                     if name in producer and id(producer[name]) not in done)
+        stack.extend(
+            (producer[name], False)
+            for name in reversed(node.input)
+            if name in producer and id(producer[name]) not in done
+        )
     return order

@@ -35,14 +35,19 @@ class VerificationError(UserError):
     """The artifacts disagree with the Keras model; nothing was written."""
 
     def __init__(self, report: dict):
-        failed = [f"{engine} on {batch} batch (max |diff| {r['max_abs_diff']:.2e}, "
-                  f"{r['argmax_mismatches']} argmax differ)"
-                  for engine, results in report["engines"].items()
-                  for batch, r in results.items() if not r.get("ok", True)]
-        super().__init__(f"export verification failed: {'; '.join(failed)}; "
-                         f"tolerance {report['tolerance']:g}; nothing was written",
-                         hint="raise export.tolerance (--set export.tolerance=0.0001) only if "
-                              "the differences are float rounding")
+        failed = [
+            f"{engine} on {batch} batch (max |diff| {r['max_abs_diff']:.2e}, "
+            f"{r['argmax_mismatches']} argmax differ)"
+            for engine, results in report["engines"].items()
+            for batch, r in results.items()
+            if not r.get("ok", True)
+        ]
+        super().__init__(
+            f"export verification failed: {'; '.join(failed)}; "
+            f"tolerance {report['tolerance']:g}; nothing was written",
+            hint="raise export.tolerance (--set export.tolerance=0.0001) only if "
+            "the differences are float rounding",
+        )
         self.report = report
 
 
@@ -56,18 +61,23 @@ class ExportOptions:
     @classmethod
     def from_spec(cls, export: dict, formats=None, opset: int | None = None) -> "ExportOptions":
         """The spec's `export` settings, with command-line choices taking precedence."""
-        options = cls(formats=tuple(formats or export.get("formats", FORMATS)),
-                      opset=opset if opset is not None else export.get("opset", cls.opset),
-                      preprocessing=export.get("preprocessing", cls.preprocessing),
-                      tolerance=export.get("tolerance", cls.tolerance))
+        options = cls(
+            formats=tuple(formats or export.get("formats", FORMATS)),
+            opset=opset if opset is not None else export.get("opset", cls.opset),
+            preprocessing=export.get("preprocessing", cls.preprocessing),
+            tolerance=export.get("tolerance", cls.tolerance),
+        )
         unknown = set(options.formats) - set(FORMATS)
         if unknown or not options.formats:
-            raise UsageError(f"unknown export format(s) {sorted(unknown)}",
-                             hint=f"choose from {', '.join(FORMATS)}")
+            raise UsageError(
+                f"unknown export format(s) {sorted(unknown)}",
+                hint=f"choose from {', '.join(FORMATS)}",
+            )
         if options.opset not in OPSETS:
-            raise UsageError(f"ONNX opset {options.opset} is not supported",
-                             hint=f"tf2onnx converts opsets {OPSETS[0]}..{OPSETS[-1]}; "
-                                  "17 is the default")
+            raise UsageError(
+                f"ONNX opset {options.opset} is not supported",
+                hint=f"tf2onnx converts opsets {OPSETS[0]}..{OPSETS[-1]}; 17 is the default",
+            )
         return options
 
 
@@ -79,10 +89,17 @@ class ExportResult:
     names: dict = field(repr=False)
 
 
-def export_model(spec, model, out_dir: Path, options: ExportOptions, *, source: str,
-                 class_names: list[str] | None = None,
-                 real_batch: tuple[str, np.ndarray] | None = None,
-                 notes: tuple[str, ...] = ()) -> ExportResult:
+def export_model(
+    spec,
+    model,
+    out_dir: Path,
+    options: ExportOptions,
+    *,
+    source: str,
+    class_names: list[str] | None = None,
+    real_batch: tuple[str, np.ndarray] | None = None,
+    notes: tuple[str, ...] = (),
+) -> ExportResult:
     """Write the chosen formats for `model` into `out_dir`, verified against `model`.
 
     `source` (run directory or spec file) is recorded in the metadata; `real_batch` is
@@ -106,12 +123,17 @@ def export_model(spec, model, out_dir: Path, options: ExportOptions, *, source: 
     fn = InferenceFunction(model_fn)
     raw_dtype = spec.input.get("dtype", "float32")
     info = ArtifactInfo(
-        netspec_version=netspec.__version__, spec_name=spec.name, spec_hash=spec.hash,
+        netspec_version=netspec.__version__,
+        spec_name=spec.name,
+        spec_hash=spec.hash,
         source=source,
         class_names=class_names or [str(i) for i in range(model.output.shape[-1])],
-        input_name=spec.input["name"], input_shape=list(spec.input["shape"]),
+        input_name=spec.input["name"],
+        input_shape=list(spec.input["shape"]),
         input_dtype=raw_dtype if scaling is None else "float32",
-        input_scale=spec.input.get("scale"), preprocessing=scaling is None)
+        input_scale=spec.input.get("scale"),
+        preprocessing=scaling is None,
+    )
 
     out_dir = Path(out_dir)
     with staged_dir(out_dir) as staging:
@@ -121,16 +143,18 @@ def export_model(spec, model, out_dir: Path, options: ExportOptions, *, source: 
             saved_model_dir = staging / SAVED_MODEL_DIR
             write_saved_model(fn, info, saved_model_dir)
             serving = tf.saved_model.load(str(saved_model_dir)).signatures["serving_default"]
-            engines["saved_model"] = lambda x: serving(
-                **{info.input_name: tf.constant(x)})["logits"].numpy()
+            engines["saved_model"] = lambda x: serving(**{info.input_name: tf.constant(x)})[
+                "logits"
+            ].numpy()
         if "onnx" in options.formats:
             converted = onnx_graph.convert(fn, info, options.opset)
             onnx_graph.attach_metadata(converted, info)
             onnx_model = canonicalize(converted, [p.name for p in fn.params], spec.name)
             onnx.checker.check_model(onnx_model, full_check=True)
             (staging / ONNX_FILE).write_bytes(onnx_model.SerializeToString(deterministic=True))
-            session = ort.InferenceSession(str(staging / ONNX_FILE),
-                                           providers=["CPUExecutionProvider"])
+            session = ort.InferenceSession(
+                str(staging / ONNX_FILE), providers=["CPUExecutionProvider"]
+            )
             engines["onnx"] = lambda x: session.run(["logits"], {info.input_name: x})[0]
 
         batches = {}
@@ -138,9 +162,13 @@ def export_model(spec, model, out_dir: Path, options: ExportOptions, *, source: 
             label, x = real_batch
             batches[label] = np.asarray(x[:REAL_BATCH], dtype=raw_dtype)
         batches["random"] = _random_inputs(spec, raw_dtype)
-        report = verify(reference=lambda x: model(x, training=False), engines=engines,
-                        batches=batches, tolerance=options.tolerance,
-                        feed=lambda x: x if scaling is None else np.asarray(scaling(x)))
+        report = verify(
+            reference=lambda x: model(x, training=False),
+            engines=engines,
+            batches=batches,
+            tolerance=options.tolerance,
+            feed=lambda x: x if scaling is None else np.asarray(scaling(x)),
+        )
         report["notes"] = list(notes)
         if not report["passed"]:
             raise VerificationError(report)

@@ -50,9 +50,11 @@ def _fit(array: np.ndarray, shape: list[int], path: Path) -> np.ndarray:
             return candidate.astype(np.float32)
         if shape[-1] != 1:
             break
-    raise UserError(f"{path}: holds an array of shape {list(array.shape)}, which does not fit "
-                    f"the model input {list(shape)}",
-                    hint="give (N, height, width, channels) or one (height, width, channels)")
+    raise UserError(
+        f"{path}: holds an array of shape {list(array.shape)}, which does not fit "
+        f"the model input {list(shape)}",
+        hint="give (N, height, width, channels) or one (height, width, channels)",
+    )
 
 
 def _read_image(path: Path, shape: list[int], raw_range) -> np.ndarray:
@@ -60,8 +62,10 @@ def _read_image(path: Path, shape: list[int], raw_range) -> np.ndarray:
 
     height, width, channels = shape
     if channels not in (1, 3):
-        raise UserError(f"{path}: images can feed 1- or 3-channel inputs; the model takes "
-                        f"{channels} channels", hint="give an .npz or IDX file")
+        raise UserError(
+            f"{path}: images can feed 1- or 3-channel inputs; the model takes {channels} channels",
+            hint="give an .npz or IDX file",
+        )
     try:
         with Image.open(path) as image:
             image = image.convert("L" if channels == 1 else "RGB")

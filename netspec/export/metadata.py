@@ -37,8 +37,12 @@ class ArtifactInfo:
 
     @classmethod
     def from_props(cls, props: dict[str, str]) -> "ArtifactInfo":
-        return cls(**{f.name: props[f.name] if f.type is str else json.loads(props[f.name])
-                      for f in fields(cls)})
+        return cls(
+            **{
+                f.name: props[f.name] if f.type is str else json.loads(props[f.name])
+                for f in fields(cls)
+            }
+        )
 
     def write_sidecar(self, directory: Path) -> None:
         (directory / SIDECAR).write_text(json.dumps(asdict(self), indent=2) + "\n")

@@ -17,28 +17,50 @@ from netspec.export.params import OUTPUT_NAMES, Param
 CHECKPOINT_KEY = "params/{}/.ATTRIBUTES/VARIABLE_VALUE"
 
 
-def names_lock(params: list[Param], info: ArtifactInfo, saved_model: Path | None,
-               onnx_model: onnx.ModelProto | None) -> dict:
-    entries = [{"name": p.name, "shape": list(p.shape), "dtype": p.dtype,
-                "trainable": p.trainable} for p in params]
-    lock = {"spec": {"name": info.spec_name, "hash": info.spec_hash},
-            "input": {"name": info.input_name, "shape": [None, *info.input_shape]},
-            "outputs": list(OUTPUT_NAMES), "parameters": entries}
+def names_lock(
+    params: list[Param],
+    info: ArtifactInfo,
+    saved_model: Path | None,
+    onnx_model: onnx.ModelProto | None,
+) -> dict:
+    entries = [
+        {"name": p.name, "shape": list(p.shape), "dtype": p.dtype, "trainable": p.trainable}
+        for p in params
+    ]
+    lock = {
+        "spec": {"name": info.spec_name, "hash": info.spec_hash},
+        "input": {"name": info.input_name, "shape": [None, *info.input_shape]},
+        "outputs": list(OUTPUT_NAMES),
+        "parameters": entries,
+    }
     if saved_model is not None:
         loaded = tf.saved_model.load(str(saved_model))
         signature = loaded.signatures["serving_default"]
-        _expect_io("SavedModel", info, list(signature.structured_input_signature[1]),
-                   list(signature.structured_outputs))
+        _expect_io(
+            "SavedModel",
+            info,
+            list(signature.structured_input_signature[1]),
+            list(signature.structured_outputs),
+        )
         found = _saved_model_params(saved_model, loaded)
         for entry in entries:
             entry["saved_model"] = _take(found, entry["name"], "SavedModel")
         _expect(not found, f"SavedModel holds variables that are not parameters: {sorted(found)}")
     if onnx_model is not None:
-        _expect_io("ONNX", info, [i.name for i in onnx_model.graph.input],
-                   [o.name for o in onnx_model.graph.output])
-        found = {init.name: {"initializer": init.name, "shape": list(init.dims),
-                             "dtype": helper.tensor_dtype_to_np_dtype(init.data_type).name}
-                 for init in onnx_model.graph.initializer}
+        _expect_io(
+            "ONNX",
+            info,
+            [i.name for i in onnx_model.graph.input],
+            [o.name for o in onnx_model.graph.output],
+        )
+        found = {
+            init.name: {
+                "initializer": init.name,
+                "shape": list(init.dims),
+                "dtype": helper.tensor_dtype_to_np_dtype(init.data_type).name,
+            }
+            for init in onnx_model.graph.initializer
+        }
         for entry in entries:
             entry["onnx"] = _take(found, entry["name"], "ONNX")
     for entry in entries:
@@ -59,10 +81,17 @@ def _saved_model_params(path: Path, loaded) -> dict[str, dict]:
         key = CHECKPOINT_KEY.format(name)
         _expect(key in checkpoint, f"SavedModel variable {var.name} has no checkpoint key {key}")
         _expect(name not in found, f"SavedModel holds two variables named {var.name}")
-        found[name] = {"variable": var.name, "checkpoint_key": key,
-                       "shape": var.shape.as_list(), "dtype": var.dtype.name}
-    extra = checkpoint - {CHECKPOINT_KEY.format(name) for name in found} - {
-        "_CHECKPOINTABLE_OBJECT_GRAPH"}
+        found[name] = {
+            "variable": var.name,
+            "checkpoint_key": key,
+            "shape": var.shape.as_list(),
+            "dtype": var.dtype.name,
+        }
+    extra = (
+        checkpoint
+        - {CHECKPOINT_KEY.format(name) for name in found}
+        - {"_CHECKPOINTABLE_OBJECT_GRAPH"}
+    )
     _expect(not extra, f"SavedModel checkpoint holds more than the parameters: {sorted(extra)}")
     return found
 

@@ -37,8 +37,9 @@ def convert(fn: InferenceFunction, info: ArtifactInfo, opset: int) -> onnx.Model
     """The model as ONNX (not yet canonicalized): named inputs/outputs, named initializers."""
     params = fn.params
     signature = [tf.TensorSpec((None, *info.input_shape), info.input_dtype, name=info.input_name)]
-    signature += [tf.TensorSpec(p.shape, p.dtype, name=_PLACEHOLDER.format(i))
-                  for i, p in enumerate(params)]
+    signature += [
+        tf.TensorSpec(p.shape, p.dtype, name=_PLACEHOLDER.format(i)) for i, p in enumerate(params)
+    ]
 
     def traced(x, *weights):
         return fn({p.name: w for p, w in zip(params, weights)}, x)
@@ -54,12 +55,14 @@ def convert(fn: InferenceFunction, info: ArtifactInfo, opset: int) -> onnx.Model
 
 def _check_converted(model: onnx.ModelProto, opset: int) -> None:
     # from_function always continues on error, leaving unconvertible TF ops in the graph.
-    unconverted = sorted({n.op_type for n in model.graph.node
-                          if not onnx.defs.has(n.op_type, n.domain)})
+    unconverted = sorted(
+        {n.op_type for n in model.graph.node if not onnx.defs.has(n.op_type, n.domain)}
+    )
     if unconverted:
-        raise UserError(f"tf2onnx cannot convert TF op(s) {', '.join(unconverted)} "
-                        f"to ONNX opset {opset}",
-                        hint="try another --opset, or export with --saved-model only")
+        raise UserError(
+            f"tf2onnx cannot convert TF op(s) {', '.join(unconverted)} to ONNX opset {opset}",
+            hint="try another --opset, or export with --saved-model only",
+        )
 
 
 def _weights_to_initializers(graph: onnx.GraphProto, params) -> None:
@@ -76,8 +79,9 @@ def _weights_to_initializers(graph: onnx.GraphProto, params) -> None:
     clashes = {init.name for init in graph.initializer} & set(rename.values())
     if clashes:
         raise RuntimeError(f"tf2onnx constants clash with parameter names: {sorted(clashes)}")
-    graph.initializer.extend(numpy_helper.from_array(np.ascontiguousarray(p.value()), p.name)
-                             for p in params)
+    graph.initializer.extend(
+        numpy_helper.from_array(np.ascontiguousarray(p.value()), p.name) for p in params
+    )
 
 
 def attach_metadata(model: onnx.ModelProto, info: ArtifactInfo) -> None:

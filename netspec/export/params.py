@@ -37,10 +37,16 @@ class InferenceFunction:
 
     def __init__(self, model: keras.Model):
         self.model = model
-        rng_state = {id(sg.state) for layer in model._flatten_layers(include_self=True)
-                     for sg in layer._seed_generators}
-        self.params = [Param(v.path, tuple(v.shape), v.dtype, v.trainable, v)
-                       for v in model.variables if id(v) not in rng_state]
+        rng_state = {
+            id(sg.state)
+            for layer in model._flatten_layers(include_self=True)
+            for sg in layer._seed_generators
+        }
+        self.params = [
+            Param(v.path, tuple(v.shape), v.dtype, v.trainable, v)
+            for v in model.variables
+            if id(v) not in rng_state
+        ]
         names = [p.name for p in self.params]
         if len(set(names)) != len(names):
             raise RuntimeError(f"duplicate variable paths in the model: {sorted(names)}")
@@ -49,12 +55,19 @@ class InferenceFunction:
 
     def __call__(self, weights: dict[str, tf.Tensor], x: tf.Tensor) -> dict[str, tf.Tensor]:
         def values(variables):
-            return [tf.constant(self._rng_values[id(v)]) if id(v) in self._rng_values
-                    else weights[v.path] for v in variables]
+            return [
+                tf.constant(self._rng_values[id(v)])
+                if id(v) in self._rng_values
+                else weights[v.path]
+                for v in variables
+            ]
 
         logits, _ = self.model.stateless_call(
-            values(self.model.trainable_variables), values(self.model.non_trainable_variables),
-            x, training=False)
+            values(self.model.trainable_variables),
+            values(self.model.non_trainable_variables),
+            x,
+            training=False,
+        )
         return {"logits": logits, "probabilities": tf.nn.softmax(logits)}
 
 
@@ -75,5 +88,7 @@ def scaling_layer(model: keras.Model) -> keras.layers.Rescaling | None:
     """The model's input scaling step; no spec layer type builds a Rescaling layer."""
     found = [layer for layer in model.layers if isinstance(layer, keras.layers.Rescaling)]
     if len(found) > 1:
-        raise RuntimeError(f"expected one input scaling step, found {[l.name for l in found]}")
+        raise RuntimeError(
+            f"expected one input scaling step, found {[layer.name for layer in found]}"
+        )
     return found[0] if found else None

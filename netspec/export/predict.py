@@ -38,9 +38,11 @@ def open_artifact(path: Path) -> Artifact:
         return _open_saved_model(path)
     if path.is_file() and path.suffix == ".onnx":
         return _open_onnx(path)
-    raise UsageError(f"{path}: not an exported model",
-                     hint="give a .onnx file, a SavedModel folder, or an export folder "
-                          "written by `netspec export`")
+    raise UsageError(
+        f"{path}: not an exported model",
+        hint="give a .onnx file, a SavedModel folder, or an export folder "
+        "written by `netspec export`",
+    )
 
 
 def predict(artifact: Artifact, inputs: list[Path], k: int) -> list[dict]:
@@ -51,14 +53,20 @@ def predict(artifact: Artifact, inputs: list[Path], k: int) -> list[dict]:
     for path in inputs:
         batch = read_input(path, info.input_shape, raw_range)
         fed = info.scale(batch).astype(info.input_dtype)
-        probs = np.concatenate([artifact.probabilities(fed[i:i + BATCH])
-                                for i in range(0, len(fed), BATCH)])
+        probs = np.concatenate(
+            [artifact.probabilities(fed[i : i + BATCH]) for i in range(0, len(fed), BATCH)]
+        )
         for i, row in enumerate(probs):
             best = np.argsort(-row, kind="stable")[:k]
-            records.append({
-                "input": str(path) if len(probs) == 1 else f"{path}[{i}]",
-                "top_k": [{"class": info.class_names[c], "id": int(c),
-                           "probability": float(row[c])} for c in best]})
+            records.append(
+                {
+                    "input": str(path) if len(probs) == 1 else f"{path}[{i}]",
+                    "top_k": [
+                        {"class": info.class_names[c], "id": int(c), "probability": float(row[c])}
+                        for c in best
+                    ],
+                }
+            )
     return records
 
 
@@ -73,20 +81,24 @@ def _open_onnx(path: Path) -> Artifact:
     try:
         info = ArtifactInfo.from_props(props)
     except (KeyError, ValueError, TypeError):
-        raise UserError(f"{path}: has no netspec metadata",
-                        hint="predict runs models written by `netspec export`") from None
-    return Artifact(path, info, lambda x: session.run(
-        ["probabilities"], {info.input_name: x})[0])
+        raise UserError(
+            f"{path}: has no netspec metadata",
+            hint="predict runs models written by `netspec export`",
+        ) from None
+    return Artifact(path, info, lambda x: session.run(["probabilities"], {info.input_name: x})[0])
 
 
 def _open_saved_model(path: Path) -> Artifact:
     try:
         info = ArtifactInfo.read_sidecar(path)
     except (OSError, ValueError, TypeError):
-        raise UserError(f"{path}: has no readable {SIDECAR}",
-                        hint="predict runs models written by `netspec export`") from None
+        raise UserError(
+            f"{path}: has no readable {SIDECAR}",
+            hint="predict runs models written by `netspec export`",
+        ) from None
     import tensorflow as tf
 
     serving = tf.saved_model.load(str(path)).signatures["serving_default"]
-    return Artifact(path, info, lambda x: serving(
-        **{info.input_name: tf.constant(x)})["probabilities"].numpy())
+    return Artifact(
+        path, info, lambda x: serving(**{info.input_name: tf.constant(x)})["probabilities"].numpy()
+    )

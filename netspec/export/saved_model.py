@@ -31,8 +31,9 @@ class ServingModule(tf.Module):
         by_name = {p.name: _lookup(params, p.name) for p in fn.params}
 
         def serve(**inputs):
-            return fn({name: v.read_value() for name, v in by_name.items()},
-                      inputs[info.input_name])
+            return fn(
+                {name: v.read_value() for name, v in by_name.items()}, inputs[info.input_name]
+            )
 
         spec = tf.TensorSpec((None, *info.input_shape), info.input_dtype, name=info.input_name)
         self.serve = tf.function(serve, autograph=False)

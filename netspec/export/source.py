@@ -43,9 +43,11 @@ def resolve(target: Path | None, overrides=(), runs_root=None) -> Exportable:
     run = runs.open_run(path)
     changed = [o for o in overrides if not o.split("=", 1)[0].strip().startswith("export.")]
     if changed:
-        raise UsageError(f"--set {changed[0]}: a trained run's model cannot change",
-                         hint="only export.* settings can be set when exporting a run; "
-                              "to change the model, train it again")
+        raise UsageError(
+            f"--set {changed[0]}: a trained run's model cannot change",
+            hint="only export.* settings can be set when exporting a run; "
+            "to change the model, train it again",
+        )
     spec = specs.load(run.spec_file)
     settings = specs.load(run.spec_file, overrides).export if overrides else spec.export
     return Exportable(spec, settings, run.path.resolve(), run.path / "export", True)
@@ -59,7 +61,16 @@ def verification_batch(spec) -> tuple[tuple[str, np.ndarray] | None, list[str] |
         data = load(spec)
     except UserError as err:
         return None, None, [f"no real data to verify on ({err.message}); random inputs only"]
-    split = next(((name, x) for name, x in (("test", data.x_test), ("validation", data.x_val),
-                                            ("train", data.x_train)) if x is not None))
+    split = next(
+        (
+            (name, x)
+            for name, x in (
+                ("test", data.x_test),
+                ("validation", data.x_val),
+                ("train", data.x_train),
+            )
+            if x is not None
+        )
+    )
     notes = [] if split[0] == "test" else [f"no test split; verified on the {split[0]} split"]
     return split, data.class_names, notes

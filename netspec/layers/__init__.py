@@ -13,8 +13,18 @@ from netspec.layers.reshape import RESHAPE
 
 LAYER_TYPES: dict[str, LayerType] = {
     t.name: t
-    for t in (DENSE, CONV2D, MAX_POOL, AVG_POOL, GLOBAL_AVG_POOL, DROPOUT, FLATTEN, RESHAPE,
-              ACTIVATION_LAYER, BATCH_NORM)
+    for t in (
+        DENSE,
+        CONV2D,
+        MAX_POOL,
+        AVG_POOL,
+        GLOBAL_AVG_POOL,
+        DROPOUT,
+        FLATTEN,
+        RESHAPE,
+        ACTIVATION_LAYER,
+        BATCH_NORM,
+    )
 }
 
 __all__ = ["LAYER_TYPES", "BuildContext", "LayerType", "ShapeError"]

@@ -1,7 +1,7 @@
 """activation: an activation function as a layer of its own."""
 
-from netspec.layers.base import ACTIVATION, ALPHA, BuildContext, LayerType, activation_fn, elements
 from netspec.fields import REQUIRED, Field
+from netspec.layers.base import ACTIVATION, ALPHA, BuildContext, LayerType, activation_fn, elements
 
 
 def build(layer, x, ctx: BuildContext):
@@ -14,8 +14,10 @@ def build(layer, x, ctx: BuildContext):
 ACTIVATION_LAYER = LayerType(
     name="activation",
     doc="Apply an activation function.",
-    fields={"activation": Field(ACTIVATION.schema, ACTIVATION.doc, REQUIRED, ("relu",)),
-            "alpha": ALPHA},
+    fields={
+        "activation": Field(ACTIVATION.schema, ACTIVATION.doc, REQUIRED, ("relu",)),
+        "alpha": ALPHA,
+    },
     infer=lambda layer, shape: shape,
     flops=lambda layer, inp, out: elements(out),
     build=build,

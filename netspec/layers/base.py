@@ -7,11 +7,20 @@ Shapes here exclude the batch dimension: (height, width, channels) or (features,
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
-from netspec.fields import (BOOL, NAME, NAME_RULE, NON_NEG_NUMBER, POS_NUMBER, REQUIRED,
-                                 Field, object_schema, tagged_union)
+from netspec.fields import (
+    BOOL,
+    NAME,
+    NAME_RULE,
+    NON_NEG_NUMBER,
+    POS_NUMBER,
+    REQUIRED,
+    Field,
+    object_schema,
+    tagged_union,
+)
 
 Shape = tuple
 
@@ -48,20 +57,25 @@ class LayerType:
     def all_fields(self) -> dict[str, Field]:
         head = {
             "type": Field({"const": self.name}, "Layer type.", REQUIRED),
-            "name": Field(NAME, f"Layer name ({NAME_RULE}); variables are named "
-                          "`<name>/<param>`. Default: `<type>_<k>`, the k-th layer of its type."),
+            "name": Field(
+                NAME,
+                f"Layer name ({NAME_RULE}); variables are named "
+                "`<name>/<param>`. Default: `<type>_<k>`, the k-th layer of its type.",
+            ),
         }
         return {**head, **self.fields}
 
     def json_schema(self) -> dict:
-        return object_schema(self.all_fields(), self.doc,
-                             examples=[{"type": self.name, **self.example}])
+        return object_schema(
+            self.all_fields(), self.doc, examples=[{"type": self.name, **self.example}]
+        )
 
 
 def require_rank(shape: Shape, rank: int, what: str, hint: str | None = None):
     if len(shape) != rank:
-        raise ShapeError(f"{what} needs a {rank}-D input (without batch), got shape "
-                         f"{list(shape)}", hint=hint)
+        raise ShapeError(
+            f"{what} needs a {rank}-D input (without batch), got shape {list(shape)}", hint=hint
+        )
 
 
 def elements(shape: Shape) -> int:
@@ -113,10 +127,16 @@ _INIT_PARAMS = {
     "lecun_normal": {},
 }
 _KERAS_INIT = {
-    "zeros": "Zeros", "ones": "Ones", "constant": "Constant",
-    "truncated_normal": "TruncatedNormal", "random_normal": "RandomNormal",
-    "random_uniform": "RandomUniform", "glorot_uniform": "GlorotUniform",
-    "glorot_normal": "GlorotNormal", "he_uniform": "HeUniform", "he_normal": "HeNormal",
+    "zeros": "Zeros",
+    "ones": "Ones",
+    "constant": "Constant",
+    "truncated_normal": "TruncatedNormal",
+    "random_normal": "RandomNormal",
+    "random_uniform": "RandomUniform",
+    "glorot_uniform": "GlorotUniform",
+    "glorot_normal": "GlorotNormal",
+    "he_uniform": "HeUniform",
+    "he_normal": "HeNormal",
     "lecun_normal": "LecunNormal",
 }
 _SEEDLESS = {"zeros", "ones", "constant"}
@@ -124,15 +144,24 @@ _SEEDLESS = {"zeros", "ones", "constant"}
 
 def initializer_field(default: str, what: str) -> Field:
     variants = {
-        name: object_schema({"type": Field({"const": name}, "Initializer.", REQUIRED), **params},
-                            f"{name} initializer")
+        name: object_schema(
+            {"type": Field({"const": name}, "Initializer.", REQUIRED), **params},
+            f"{name} initializer",
+        )
         for name, params in _INIT_PARAMS.items()
     }
-    schema = tagged_union("type", variants, f"Initializer of the {what}: a name, or "
-                          "`{type: truncated_normal, stddev: 0.1}`.",
-                          shorthand={"type": "string", "enum": list(_INIT_PARAMS)})
-    return Field(schema, f"Initializer of the {what}.", default,
-                 examples=("he_normal", {"type": "truncated_normal", "stddev": 0.1}))
+    schema = tagged_union(
+        "type",
+        variants,
+        f"Initializer of the {what}: a name, or `{{type: truncated_normal, stddev: 0.1}}`.",
+        shorthand={"type": "string", "enum": list(_INIT_PARAMS)},
+    )
+    return Field(
+        schema,
+        f"Initializer of the {what}.",
+        default,
+        examples=("he_normal", {"type": "truncated_normal", "stddev": 0.1}),
+    )
 
 
 def normalize_initializer(value) -> dict:
@@ -161,9 +190,11 @@ def keras_l2(factor: float):
 
 
 # Fields shared by the layers that own a kernel.
-L2 = Field({"type": ["number", "null"], "minimum": 0},
-           "L2 factor λ for this layer's kernel: adds λ·Σw²/2 to the loss (TF1's "
-           "λ·tf.nn.l2_loss(w); Keras L2(λ/2)). Biases are not regularized. Default: train.l2.")
+L2 = Field(
+    {"type": ["number", "null"], "minimum": 0},
+    "L2 factor λ for this layer's kernel: adds λ·Σw²/2 to the loss (TF1's "
+    "λ·tf.nn.l2_loss(w); Keras L2(λ/2)). Biases are not regularized. Default: train.l2.",
+)
 USE_BIAS = Field(BOOL, "Whether the layer adds a bias.", True)
 
 

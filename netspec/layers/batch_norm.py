@@ -1,7 +1,7 @@
 """batch_norm: batch normalization over the last axis (variables gamma, beta, moving_*)."""
 
-from netspec.layers.base import BuildContext, LayerType, elements
 from netspec.fields import BOOL, FRACTION, POS_NUMBER, Field
+from netspec.layers.base import BuildContext, LayerType, elements
 
 
 def params(layer, inp, out):
@@ -12,9 +12,13 @@ def params(layer, inp, out):
 def build(layer, x, ctx: BuildContext):
     from keras import layers
 
-    return layers.BatchNormalization(momentum=layer["momentum"], epsilon=layer["epsilon"],
-                                     center=layer["center"], scale=layer["scale"],
-                                     name=layer["name"])(x)
+    return layers.BatchNormalization(
+        momentum=layer["momentum"],
+        epsilon=layer["epsilon"],
+        center=layer["center"],
+        scale=layer["scale"],
+        name=layer["name"],
+    )(x)
 
 
 BATCH_NORM = LayerType(

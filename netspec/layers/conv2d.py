@@ -7,10 +7,17 @@ pad exactly as much as `same` would, so the output shape equals `same`'s.
 
 import math
 
-from netspec.layers.base import (BuildContext, LayerType, ShapeError, activation_flops,
-                                 kernel_fields, kernel_kwargs, normalize_kernel_layer,
-                                 require_rank)
 from netspec.fields import NON_NEG_INT, POS_INT, REQUIRED, Field, int_or_pair, pair
+from netspec.layers.base import (
+    BuildContext,
+    LayerType,
+    ShapeError,
+    activation_flops,
+    kernel_fields,
+    kernel_kwargs,
+    normalize_kernel_layer,
+    require_rank,
+)
 
 MIRROR_MODES = ("reflect", "symmetric")
 
@@ -22,8 +29,12 @@ PADDING = Field(
         "else": {
             "if": {"type": "integer"},
             "then": NON_NEG_INT,
-            "else": {"type": "array", "minItems": 2, "maxItems": 2,
-                     "items": {"type": "array", "minItems": 2, "maxItems": 2, "items": NON_NEG_INT}},
+            "else": {
+                "type": "array",
+                "minItems": 2,
+                "maxItems": 2,
+                "items": {"type": "array", "minItems": 2, "maxItems": 2, "items": NON_NEG_INT},
+            },
         },
     },
     "`same` (output = ceil(input/stride)), `valid` (no padding), `reflect` / `symmetric` "
@@ -54,8 +65,7 @@ def pads(layer, shape) -> list[list[int]] | None:
     if isinstance(padding, list):
         return padding
     if padding in MIRROR_MODES:
-        return [same_pads(shape[i], effective_kernel(layer, i), layer["stride"][i])
-                for i in (0, 1)]
+        return [same_pads(shape[i], effective_kernel(layer, i), layer["stride"][i]) for i in (0, 1)]
     return None
 
 
@@ -78,13 +88,19 @@ def infer(layer, shape):
             before, after = explicit[axis]
             needed = max(before, after) + (layer["padding"] == "reflect")
             if layer["padding"] in MIRROR_MODES and size < needed:
-                raise ShapeError(f"{layer['padding']} padding of {max(before, after)} needs an "
-                                 f"input {dim} of at least {needed}, got {size}",
-                                 field="padding", hint="use `same` padding for small inputs")
+                raise ShapeError(
+                    f"{layer['padding']} padding of {max(before, after)} needs an "
+                    f"input {dim} of at least {needed}, got {size}",
+                    field="padding",
+                    hint="use `same` padding for small inputs",
+                )
             size += before + after
         if k > size:
-            raise ShapeError(f"kernel {dim} {k} is larger than the (padded) input {dim} {size}",
-                             field="kernel", hint="use padding: same, or a smaller kernel")
+            raise ShapeError(
+                f"kernel {dim} {k} is larger than the (padded) input {dim} {size}",
+                field="kernel",
+                hint="use padding: same, or a smaller kernel",
+            )
         out.append((size - k) // s + 1)
     return (out[0], out[1], layer["filters"])
 
@@ -124,8 +140,9 @@ CONV2D = LayerType(
     doc="2-D convolution over [height, width, channels] inputs.",
     fields={
         "filters": Field(POS_INT, "Number of output channels.", REQUIRED, (6, 32)),
-        "kernel": Field(int_or_pair(1), "Kernel size: int or [height, width].", REQUIRED,
-                        (5, [3, 3])),
+        "kernel": Field(
+            int_or_pair(1), "Kernel size: int or [height, width].", REQUIRED, (5, [3, 3])
+        ),
         "stride": Field(int_or_pair(1), "Stride: int or [height, width].", 1, (1, 2)),
         "padding": PADDING,
         "dilation": Field(int_or_pair(1), "Dilation rate: int or [height, width].", 1),

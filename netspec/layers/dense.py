@@ -1,14 +1,23 @@
 """dense: a fully connected layer, `y = activation(x·W + b)`."""
 
-from netspec.layers.base import (BuildContext, LayerType, ShapeError, activation_flops,
-                                 kernel_fields, kernel_kwargs, normalize_kernel_layer)
 from netspec.fields import POS_INT, REQUIRED, Field
+from netspec.layers.base import (
+    BuildContext,
+    LayerType,
+    ShapeError,
+    activation_flops,
+    kernel_fields,
+    kernel_kwargs,
+    normalize_kernel_layer,
+)
 
 
 def infer(layer, shape):
     if len(shape) != 1:
-        raise ShapeError(f"dense needs a flat input, got shape {list(shape)}",
-                         hint="insert `- {type: flatten}` before this layer")
+        raise ShapeError(
+            f"dense needs a flat input, got shape {list(shape)}",
+            hint="insert `- {type: flatten}` before this layer",
+        )
     return (layer["units"],)
 
 
@@ -29,8 +38,10 @@ def build(layer, x, ctx: BuildContext):
 DENSE = LayerType(
     name="dense",
     doc="Fully connected layer: activation(x·W + b). Needs a flat input (use flatten first).",
-    fields={"units": Field(POS_INT, "Number of output units.", REQUIRED, (200, 10)),
-            **kernel_fields()},
+    fields={
+        "units": Field(POS_INT, "Number of output units.", REQUIRED, (200, 10)),
+        **kernel_fields(),
+    },
     infer=infer,
     params=params,
     flops=flops,

@@ -2,8 +2,8 @@
 
 import math
 
-from netspec.layers.base import BuildContext, LayerType, ShapeError, elements, require_rank
 from netspec.fields import Field, int_or_pair, pair
+from netspec.layers.base import BuildContext, LayerType, ShapeError, elements, require_rank
 
 
 def normalize(layer):
@@ -20,8 +20,11 @@ def infer(layer, shape):
         if layer["padding"] == "same":
             out.append(math.ceil(size / s))
         elif k > size:
-            raise ShapeError(f"pool {dim} {k} is larger than the input {dim} {size}",
-                             field="size", hint="use padding: same, or a smaller size")
+            raise ShapeError(
+                f"pool {dim} {k} is larger than the input {dim} {size}",
+                field="size",
+                hint="use padding: same, or a smaller size",
+            )
         else:
             out.append((size - k) // s + 1)
     return (out[0], out[1], shape[2])
@@ -43,8 +46,9 @@ def _pool_type(name: str, keras_class: str, what: str) -> LayerType:
         doc=f"2-D {what} pooling.",
         fields={
             "size": Field(int_or_pair(1), "Window size: int or [height, width].", 2, (2,)),
-            "stride": Field(int_or_pair(1), "Stride: int or [height, width]. Default: size.",
-                            None, (2,)),
+            "stride": Field(
+                int_or_pair(1), "Stride: int or [height, width]. Default: size.", None, (2,)
+            ),
             "padding": Field({"enum": ["same", "valid"]}, "`same` or `valid`.", "same"),
         },
         infer=infer,

@@ -1,7 +1,7 @@
 """reshape: to any shape with the same number of elements (one -1 allowed)."""
 
-from netspec.layers.base import BuildContext, LayerType, ShapeError, elements
 from netspec.fields import REQUIRED, Field
+from netspec.layers.base import BuildContext, LayerType, ShapeError, elements
 
 _DIM = {"type": "integer", "minimum": -1, "not": {"const": 0}}
 
@@ -14,12 +14,15 @@ def infer(layer, shape):
     total = elements(shape)
     if -1 in target:
         if total % known:
-            raise ShapeError(f"cannot reshape {total} elements ({list(shape)}) into {target}",
-                             field="shape")
+            raise ShapeError(
+                f"cannot reshape {total} elements ({list(shape)}) into {target}", field="shape"
+            )
         return tuple(total // known if d == -1 else d for d in target)
     if known != total:
-        raise ShapeError(f"cannot reshape {total} elements ({list(shape)}) into {target} "
-                         f"({known} elements)", field="shape")
+        raise ShapeError(
+            f"cannot reshape {total} elements ({list(shape)}) into {target} ({known} elements)",
+            field="shape",
+        )
     return tuple(target)
 
 
@@ -32,9 +35,14 @@ def build(layer, x, ctx: BuildContext):
 RESHAPE = LayerType(
     name="reshape",
     doc="Reshape (batch axis excluded).",
-    fields={"shape": Field({"type": "array", "items": _DIM, "minItems": 1},
-                           "Target shape without the batch axis; one entry may be -1.",
-                           REQUIRED, ([28, 28, 1],))},
+    fields={
+        "shape": Field(
+            {"type": "array", "items": _DIM, "minItems": 1},
+            "Target shape without the batch axis; one entry may be -1.",
+            REQUIRED,
+            ([28, 28, 1],),
+        )
+    },
     infer=infer,
     build=build,
     example={"shape": [28, 28, 1]},

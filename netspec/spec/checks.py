@@ -19,8 +19,11 @@ PROBABILITY_ACTIVATIONS = ("softmax", "sigmoid")
 def check_names(doc: Document, layers: list, input_name: str):
     """Unique layer names (given or automatic), counting the helper steps the model adds:
     conv2d's `<name>_pad` and the input's `<input>_cast` and `<input>_scale` (netspec.compile)."""
-    seen = {input_name: "input.name", f"{input_name}_cast": "the input's cast step",
-            f"{input_name}_scale": "the input's scaling step"}
+    seen = {
+        input_name: "input.name",
+        f"{input_name}_cast": "the input's cast step",
+        f"{input_name}_scale": "the input's scaling step",
+    }
     for i, (layer, name) in enumerate(zip(layers, layer_names(layers))):
         if not isinstance(layer, dict) or not isinstance(name, str):
             continue
@@ -28,18 +31,32 @@ def check_names(doc: Document, layers: list, input_name: str):
         for taken in (name, helper) if layer.get("type") == "conv2d" else (name,):
             if taken in seen:
                 auto = "name" not in layer
-                hint = (f"this layer is unnamed and its automatic name '{name}' is taken: give "
-                        "it a name" if auto else "layer names must be unique")
-                yield Diagnostic(("layers", i, "name"), f"name '{taken}' is already used by "
-                                 f"{seen[taken]}", "E-DUPLICATE-NAME",
-                                 doc.where(("layers", i, "name")), hint)
+                hint = (
+                    f"this layer is unnamed and its automatic name '{name}' is taken: give "
+                    "it a name"
+                    if auto
+                    else "layer names must be unique"
+                )
+                yield Diagnostic(
+                    ("layers", i, "name"),
+                    f"name '{taken}' is already used by {seen[taken]}",
+                    "E-DUPLICATE-NAME",
+                    doc.where(("layers", i, "name")),
+                    hint,
+                )
                 break
         seen[name] = dotted(("layers", i))
         seen.setdefault(helper, f"the padding step of {dotted(('layers', i))}")
 
 
-def check_shapes(doc: Document, spec_input: dict, layers: list[dict], data: dict | None,
-                 limits: dict, complete: bool):
+def check_shapes(
+    doc: Document,
+    spec_input: dict,
+    layers: list[dict],
+    data: dict | None,
+    limits: dict,
+    complete: bool,
+):
     """Shapes through `layers`; the checks of the logits layer only when they are all there."""
     infos, failure = infer(layers, spec_input["shape"])
     if failure:
@@ -51,23 +68,37 @@ def check_shapes(doc: Document, spec_input: dict, layers: list[dict], data: dict
     if infos and total > limits["params"]:
         biggest = max(infos, key=lambda info: info.params)
         path = ("layers", biggest.index)
-        yield Diagnostic(path, f"the network has {total:,} parameters, over the budget of "
-                         f"{limits['params']:,} ({biggest.name} alone has {biggest.params:,})",
-                         "E-BUDGET", doc.where(path),
-                         "check for a typo in units/filters, or raise limits.params")
+        yield Diagnostic(
+            path,
+            f"the network has {total:,} parameters, over the budget of "
+            f"{limits['params']:,} ({biggest.name} alone has {biggest.params:,})",
+            "E-BUDGET",
+            doc.where(path),
+            "check for a typo in units/filters, or raise limits.params",
+        )
     if not complete:
         return
     last, last_layer = infos[-1], layers[-1]
     where = ("layers", len(layers) - 1)
     if len(last.output_shape) != 1:
-        yield Diagnostic(where, f"the last layer must output a flat vector of class logits, got "
-                         f"shape {list(last.output_shape)}", "E-LOGITS", doc.where(where),
-                         "end with flatten (or global_avg_pool) and a dense layer")
+        yield Diagnostic(
+            where,
+            f"the last layer must output a flat vector of class logits, got "
+            f"shape {list(last.output_shape)}",
+            "E-LOGITS",
+            doc.where(where),
+            "end with flatten (or global_avg_pool) and a dense layer",
+        )
     if last_layer.get("activation") in PROBABILITY_ACTIVATIONS:
         path = where + ("activation",)
-        yield Diagnostic(path, f"the last layer outputs logits; a {last_layer['activation']} "
-                         "here would be applied twice", "E-LOGITS", doc.where(path),
-                         "remove it: the loss applies softmax, and exports add probabilities")
+        yield Diagnostic(
+            path,
+            f"the last layer outputs logits; a {last_layer['activation']} "
+            "here would be applied twice",
+            "E-LOGITS",
+            doc.where(path),
+            "remove it: the loss applies softmax, and exports add probabilities",
+        )
     if data is not None:
         yield from _check_classes(doc, data, last, where)
 
@@ -78,9 +109,14 @@ def _check_classes(doc, data, last, where):
         classes = data["classes"]
     if classes and len(last.output_shape) == 1 and last.output_shape[0] != classes:
         path = where + ("units",)
-        yield Diagnostic(path, f"the last layer gives {last.output_shape[0]} logits but the data "
-                         f"source '{data['source']}' has {classes} classes", "E-CLASSES",
-                         doc.where(path), f"set units: {classes}")
+        yield Diagnostic(
+            path,
+            f"the last layer gives {last.output_shape[0]} logits but the data "
+            f"source '{data['source']}' has {classes} classes",
+            "E-CLASSES",
+            doc.where(path),
+            f"set units: {classes}",
+        )
 
 
 def check_input(doc: Document, spec_input: dict, data: dict | None):
@@ -88,51 +124,90 @@ def check_input(doc: Document, spec_input: dict, data: dict | None):
         return
     known = SOURCES[data["source"]].shape
     if known and tuple(spec_input["shape"]) != known:
-        yield Diagnostic(("input", "shape"), f"the data source '{data['source']}' gives "
-                         f"examples of shape {list(known)}, but the input is "
-                         f"{spec_input['shape']}", "E-INPUT-SHAPE", doc.where(("input", "shape")),
-                         f"set input.shape: {list(known)}")
+        yield Diagnostic(
+            ("input", "shape"),
+            f"the data source '{data['source']}' gives "
+            f"examples of shape {list(known)}, but the input is "
+            f"{spec_input['shape']}",
+            "E-INPUT-SHAPE",
+            doc.where(("input", "shape")),
+            f"set input.shape: {list(known)}",
+        )
     if spec_input["scale"] and spec_input["scale"]["from"][0] >= spec_input["scale"]["from"][1]:
-        yield Diagnostic(("input", "scale", "from"), "the range must be [low, high] with low < "
-                         f"high, got {spec_input['scale']['from']}", "E-RANGE",
-                         doc.where(("input", "scale")))
+        yield Diagnostic(
+            ("input", "scale", "from"),
+            f"the range must be [low, high] with low < high, got {spec_input['scale']['from']}",
+            "E-RANGE",
+            doc.where(("input", "scale")),
+        )
 
 
 def check_data(doc: Document, data: dict, train: dict | None):
     info = SOURCES[data["source"]]
     if info.needs_path and not data["path"]:
-        yield Diagnostic(("data",), f"the '{data['source']}' source needs `path`", "E-DATA",
-                         doc.where(("data", "source")), "path is relative to the spec file")
+        yield Diagnostic(
+            ("data",),
+            f"the '{data['source']}' source needs `path`",
+            "E-DATA",
+            doc.where(("data", "source")),
+            "path is relative to the spec file",
+        )
     for key in ("path", "test_path"):
         if data[key] and not Path(data[key]).exists():
-            yield Diagnostic(("data", key), f"{data[key]} does not exist", "W-PATH",
-                             doc.where(("data", key)), severity="warning")
+            yield Diagnostic(
+                ("data", key),
+                f"{data[key]} does not exist",
+                "W-PATH",
+                doc.where(("data", key)),
+                severity="warning",
+            )
     split = data["split"]
     fractions = {k: v for k, v in split.items() if isinstance(v, float)}
     for key, value in fractions.items():
         if value > 1:
-            yield Diagnostic(("data", "split", key), f"a fraction must be <= 1, got {value}",
-                             "E-SPLIT", doc.where(("data", "split", key)),
-                             "counts are whole numbers (4000), fractions have a point (0.8)")
+            yield Diagnostic(
+                ("data", "split", key),
+                f"a fraction must be <= 1, got {value}",
+                "E-SPLIT",
+                doc.where(("data", "split", key)),
+                "counts are whole numbers (4000), fractions have a point (0.8)",
+            )
     if sum(fractions.values()) > 1 + 1e-9:
-        yield Diagnostic(("data", "split"), f"fractions add up to {sum(fractions.values()):g}, "
-                         "more than 1", "E-SPLIT", doc.where(("data", "split")))
+        yield Diagnostic(
+            ("data", "split"),
+            f"fractions add up to {sum(fractions.values()):g}, more than 1",
+            "E-SPLIT",
+            doc.where(("data", "split")),
+        )
     counts = {k: v for k, v in split.items() if isinstance(v, int)}
     available = data["examples"] if data["source"] == "synthetic" else info.pool
     if available and sum(counts.values()) > available:
-        yield Diagnostic(("data", "split"), f"asks for {sum(counts.values()):,} examples "
-                         f"({', '.join(f'{k} {v:,}' for k, v in counts.items() if v)}) but "
-                         f"'{data['source']}' has {available:,}", "E-SPLIT",
-                         doc.where(("data", "split")), "lower the counts, or use fractions")
+        yield Diagnostic(
+            ("data", "split"),
+            f"asks for {sum(counts.values()):,} examples "
+            f"({', '.join(f'{k} {v:,}' for k, v in counts.items() if v)}) but "
+            f"'{data['source']}' has {available:,}",
+            "E-SPLIT",
+            doc.where(("data", "split")),
+            "lower the counts, or use fractions",
+        )
     if split["train"] == 0:
-        yield Diagnostic(("data", "split", "train"), "the training split is empty", "E-SPLIT",
-                         doc.where(("data", "split")))
+        yield Diagnostic(
+            ("data", "split", "train"),
+            "the training split is empty",
+            "E-SPLIT",
+            doc.where(("data", "split")),
+        )
     stop = (train or {}).get("early_stopping")
     if stop and stop["monitor"].startswith("val_") and split["validation"] == 0:
         path = ("train", "early_stopping", "monitor")
-        yield Diagnostic(path, f"monitors {stop['monitor']} but data.split.validation is 0",
-                         "E-VALIDATION", doc.where(path),
-                         "give data.split.validation, or monitor loss")
+        yield Diagnostic(
+            path,
+            f"monitors {stop['monitor']} but data.split.validation is 0",
+            "E-VALIDATION",
+            doc.where(path),
+            "give data.split.validation, or monitor loss",
+        )
 
 
 def check_train(doc: Document, train: dict):
@@ -141,20 +216,36 @@ def check_train(doc: Document, train: dict):
     if lr["schedule"] == "piecewise":
         bounds, values = lr["boundaries"], lr["values"]
         if len(values) != len(bounds) + 1:
-            yield Diagnostic(where + ("values",), f"needs {len(bounds) + 1} values for "
-                             f"{len(bounds)} boundaries, got {len(values)}", "E-SCHEDULE",
-                             doc.where(where + ("values",)))
+            yield Diagnostic(
+                where + ("values",),
+                f"needs {len(bounds) + 1} values for {len(bounds)} boundaries, got {len(values)}",
+                "E-SCHEDULE",
+                doc.where(where + ("values",)),
+            )
         if any(later <= earlier for earlier, later in zip(bounds, bounds[1:])):
-            yield Diagnostic(where + ("boundaries",), f"must increase, got {bounds}",
-                             "E-SCHEDULE", doc.where(where + ("boundaries",)))
+            yield Diagnostic(
+                where + ("boundaries",),
+                f"must increase, got {bounds}",
+                "E-SCHEDULE",
+                doc.where(where + ("boundaries",)),
+            )
     if lr["schedule"] in ("decay_to_floor", "cosine") and lr["floor"] >= lr["initial"]:
-        yield Diagnostic(where + ("floor",), f"floor {lr['floor']} must be below initial "
-                         f"{lr['initial']}", "E-SCHEDULE", doc.where(where + ("floor",)))
+        yield Diagnostic(
+            where + ("floor",),
+            f"floor {lr['floor']} must be below initial {lr['initial']}",
+            "E-SCHEDULE",
+            doc.where(where + ("floor",)),
+        )
     loss = train["loss"]
     if loss["label_smoothing"] and loss["labels"] == "sparse":
         path = ("train", "loss", "label_smoothing")
-        yield Diagnostic(path, "label smoothing needs one-hot labels", "E-LOSS", doc.where(path),
-                         "set train.loss.labels: one_hot")
+        yield Diagnostic(
+            path,
+            "label smoothing needs one-hot labels",
+            "E-LOSS",
+            doc.where(path),
+            "set train.loss.labels: one_hot",
+        )
 
 
 def check_init_from(doc: Document, init_from: dict, layers: list[dict]):
@@ -162,5 +253,10 @@ def check_init_from(doc: Document, init_from: dict, layers: list[dict]):
     for i, name in enumerate(init_from["layers"] or []):
         if name not in names:
             path = ("init_from", "layers", i)
-            yield Diagnostic(path, f"no layer named '{name}' in this spec", "E-INIT-FROM",
-                             doc.where(path), f"layers: {', '.join(names)}")
+            yield Diagnostic(
+                path,
+                f"no layer named '{name}' in this spec",
+                "E-INIT-FROM",
+                doc.where(path),
+                f"layers: {', '.join(names)}",
+            )

@@ -34,17 +34,38 @@ def _load_extending(path: Path, chain: tuple) -> Document:
     base_path = (path.parent / base_ref).resolve()
     chain += (path.resolve(),)
     if base_path in chain:
-        cycle = chain[chain.index(base_path):] + (base_path,)
-        raise SpecError([Diagnostic(("extends",), "extends cycle: " +
-                                    " -> ".join(p.name for p in cycle), "E-EXTENDS", where,
-                                    "a spec cannot extend itself, directly or not")])
+        cycle = chain[chain.index(base_path) :] + (base_path,)
+        raise SpecError(
+            [
+                Diagnostic(
+                    ("extends",),
+                    "extends cycle: " + " -> ".join(p.name for p in cycle),
+                    "E-EXTENDS",
+                    where,
+                    "a spec cannot extend itself, directly or not",
+                )
+            ]
+        )
     if len(chain) > MAX_DEPTH:
-        raise SpecError([Diagnostic(("extends",), f"more than {MAX_DEPTH} levels of extends",
-                                    "E-EXTENDS", where)])
+        raise SpecError(
+            [
+                Diagnostic(
+                    ("extends",), f"more than {MAX_DEPTH} levels of extends", "E-EXTENDS", where
+                )
+            ]
+        )
     if not base_path.is_file():
-        raise SpecError([Diagnostic(("extends",), f"base spec '{base_ref}' not found "
-                                    f"(looked for {base_path})", "E-EXTENDS", where,
-                                    "paths are relative to the extending file")])
+        raise SpecError(
+            [
+                Diagnostic(
+                    ("extends",),
+                    f"base spec '{base_ref}' not found (looked for {base_path})",
+                    "E-EXTENDS",
+                    where,
+                    "paths are relative to the extending file",
+                )
+            ]
+        )
     base = _load_extending(base_path, chain)
     _merge(base, doc, ())
     return base
@@ -62,10 +83,10 @@ def _merge(base: Document, child: Document, path: tuple) -> None:
             continue
         target[key] = value
         for table in (base.values, base.keys):
-            for p in [p for p in table if p[:len(here)] == here]:
+            for p in [p for p in table if p[: len(here)] == here]:
                 del table[p]
         for src, dst in ((child.values, base.values), (child.keys, base.keys)):
-            dst.update({p: loc for p, loc in src.items() if p[:len(here)] == here})
+            dst.update({p: loc for p, loc in src.items() if p[: len(here)] == here})
 
 
 def _get(data, path):
@@ -79,16 +100,35 @@ def apply_override(doc: Document, text: str) -> None:
     where = Location(f"--set {text}")
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
-        raise SpecError([Diagnostic((), f"override '{text}' is not of the form path=value",
-                                    "E-OVERRIDE", where, "e.g. --set train.epochs=3")])
+        raise SpecError(
+            [
+                Diagnostic(
+                    (),
+                    f"override '{text}' is not of the form path=value",
+                    "E-OVERRIDE",
+                    where,
+                    "e.g. --set train.epochs=3",
+                )
+            ]
+        )
     if key.strip() == "extends":
-        raise SpecError([Diagnostic(("extends",), "extends cannot be set from the command line",
-                                    "E-OVERRIDE", where, "write `extends:` in the spec file")])
+        raise SpecError(
+            [
+                Diagnostic(
+                    ("extends",),
+                    "extends cannot be set from the command line",
+                    "E-OVERRIDE",
+                    where,
+                    "write `extends:` in the spec file",
+                )
+            ]
+        )
     try:
         value = yamlpos.load(f"value: {raw}\n", where.file).data["value"]
     except SpecError as err:  # its line:col would point into the "value: ..." wrapper
-        raise SpecError([Diagnostic((), d.message, d.code, where, d.hint)
-                         for d in err.diagnostics]) from None
+        raise SpecError(
+            [Diagnostic((), d.message, d.code, where, d.hint) for d in err.diagnostics]
+        ) from None
     parts = key.strip().split(".")
     container, path = doc.data, ()
     for i, part in enumerate(parts):
@@ -102,15 +142,23 @@ def apply_override(doc: Document, text: str) -> None:
                 container = container[index]
             continue
         if not isinstance(container, dict):
-            raise SpecError([Diagnostic(path, f"cannot set '{part}': the value here is "
-                                        f"{container!r}, not a mapping", "E-OVERRIDE", where)])
+            raise SpecError(
+                [
+                    Diagnostic(
+                        path,
+                        f"cannot set '{part}': the value here is {container!r}, not a mapping",
+                        "E-OVERRIDE",
+                        where,
+                    )
+                ]
+            )
         path += (part,)
         if last:
             container[part] = value
         else:
             container = container.setdefault(part, {})
     for table in (doc.values, doc.keys):
-        for p in [p for p in table if p[:len(path)] == path]:
+        for p in [p for p in table if p[: len(path)] == path]:
             del table[p]
         table[path] = where
         for n in range(1, len(path)):  # so are the mappings it created on the way
@@ -123,11 +171,25 @@ def _list_index(items: list, part: str, path: tuple, where: Location) -> int:
         index = int(part)
         if -len(items) <= index < len(items):
             return index % len(items)
-        raise SpecError([Diagnostic(path, f"index {index} is out of range ({len(items)} items)",
-                                    "E-OVERRIDE", where)])
+        raise SpecError(
+            [
+                Diagnostic(
+                    path, f"index {index} is out of range ({len(items)} items)", "E-OVERRIDE", where
+                )
+            ]
+        )
     names = layer_names(items)
     if part in names:
         return names.index(part)
     known = ", ".join(n for n in names if n)
-    raise SpecError([Diagnostic(path, f"no item named '{part}'", "E-OVERRIDE", where,
-                                f"names here: {known}" if known else None)])
+    raise SpecError(
+        [
+            Diagnostic(
+                path,
+                f"no item named '{part}'",
+                "E-OVERRIDE",
+                where,
+                f"names here: {known}" if known else None,
+            )
+        ]
+    )

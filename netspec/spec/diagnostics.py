@@ -51,8 +51,11 @@ class Diagnostic:
         record["path"] = self.dotted
         loc = self.location
         record["location"] = None
-        record.update(file=loc.file if loc else None, line=loc.line if loc else None,
-                      col=loc.col if loc else None)
+        record.update(
+            file=loc.file if loc else None,
+            line=loc.line if loc else None,
+            col=loc.col if loc else None,
+        )
         del record["location"]
         return record
 

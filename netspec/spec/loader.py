@@ -45,8 +45,7 @@ def load(path, overrides=()) -> Spec:
     """Load and check a spec; raises SpecError with every problem found, best first."""
     path = Path(path)
     if not path.is_file():
-        raise UsageError(f"{path}: no such file" if not path.exists() else
-                         f"{path}: not a file")
+        raise UsageError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
     doc = load_composed(path, overrides)
     problems = list(schema.check(doc))
     resolved, more = resolve(doc, path, problems)
@@ -61,14 +60,18 @@ def resolve(doc, path: Path, broken_paths: list[Diagnostic]) -> tuple[dict, list
     """Normalize every section (and layer) that passed the schema, and run the checks that
     those allow, so one run reports as many problems as can be found."""
     problems: list[Diagnostic] = []
-    broken = {d.path[0] for d in broken_paths if d.path and not (
-        d.path[0] == "layers" and len(d.path) > 1)}
+    broken = {
+        d.path[0]
+        for d in broken_paths
+        if d.path and not (d.path[0] == "layers" and len(d.path) > 1)
+    }
     if any(not d.path for d in broken_paths):
         broken.add("*")
     data = doc.data
     ok = lambda section: section not in broken and "*" not in broken  # noqa: E731
-    broken_layers = {d.path[1] for d in broken_paths if d.path[:1] == ("layers",)
-                     and len(d.path) > 1}
+    broken_layers = {
+        d.path[1] for d in broken_paths if d.path[:1] == ("layers",) and len(d.path) > 1
+    }
     train = normalize.normalize_train(data.get("train") or {}) if ok("train") else None
     source = (data.get("data") or {}).get("source", "mnist_5k") if ok("data") else "mnist_5k"
     seed = train["seed"] if train else 0
@@ -76,14 +79,17 @@ def resolve(doc, path: Path, broken_paths: list[Diagnostic]) -> tuple[dict, list
     spec_input = normalize.normalize_input(data["input"], source) if ok("input") else None
     layers, complete = [], False
     if ok("layers") and isinstance(data.get("layers"), list):
-        layers, layer_problems = normalize.normalize_layers(doc, data["layers"],
-                                                                 broken_layers)
+        layers, layer_problems = normalize.normalize_layers(doc, data["layers"], broken_layers)
         problems += layer_problems
         complete = len(layers) == len(data["layers"])
-        problems += checks.check_names(doc, data["layers"],
-                                       spec_input["name"] if spec_input else "")
-    rest = normalize.normalize_sections(doc) if ok("export") and ok("init_from") and ok(
-        "limits") else None
+        problems += checks.check_names(
+            doc, data["layers"], spec_input["name"] if spec_input else ""
+        )
+    rest = (
+        normalize.normalize_sections(doc)
+        if ok("export") and ok("init_from") and ok("limits")
+        else None
+    )
 
     if train:
         problems += checks.check_train(doc, train)
@@ -94,13 +100,16 @@ def resolve(doc, path: Path, broken_paths: list[Diagnostic]) -> tuple[dict, list
     if complete and rest and rest["init_from"]:
         problems += checks.check_init_from(doc, rest["init_from"], layers)
     if layers and spec_input and rest:
-        problems += checks.check_shapes(doc, spec_input, layers, data_cfg, rest["limits"],
-                                        complete)
+        problems += checks.check_shapes(doc, spec_input, layers, data_cfg, rest["limits"], complete)
     if not (train and data_cfg and spec_input and complete and rest):
         return {}, problems
-    resolved = {"name": normalize.model_name(doc, path),
-                "description": data.get("description", ""),
-                "input": spec_input, "layers": layers, "train": train, "data": data_cfg,
-                **rest}
+    resolved = {
+        "name": normalize.model_name(doc, path),
+        "description": data.get("description", ""),
+        "input": spec_input,
+        "layers": layers,
+        "train": train,
+        "data": data_cfg,
+        **rest,
+    }
     return resolved, problems
-

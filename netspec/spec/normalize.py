@@ -7,13 +7,24 @@ import re
 import zipfile
 from pathlib import Path
 
+from netspec.fields import with_defaults
 from netspec.layers import LAYER_TYPES, ShapeError
 from netspec.spec.diagnostics import Diagnostic
-from netspec.fields import with_defaults
 from netspec.spec.names import layer_names
-from netspec.spec.sections import (AUGMENT, DATA, EARLY_STOPPING, EXPORT, INIT_FROM, INPUT,
-                                   LIMITS, SCALE_PRESETS, SPLIT, TRAIN, _LOSS_FIELDS,
-                                   _OPTIMIZER_FIELDS)
+from netspec.spec.sections import (
+    _LOSS_FIELDS,
+    _OPTIMIZER_FIELDS,
+    AUGMENT,
+    DATA,
+    EARLY_STOPPING,
+    EXPORT,
+    INIT_FROM,
+    INPUT,
+    LIMITS,
+    SCALE_PRESETS,
+    SPLIT,
+    TRAIN,
+)
 from netspec.spec.sources import SOURCES
 from netspec.spec.yamlpos import Document
 
@@ -26,8 +37,9 @@ def model_name(doc: Document, spec_path: Path) -> str:
     return stem if stem[:1].isalpha() else f"spec_{stem}"
 
 
-def normalize_layers(doc: Document, layers: list,
-                     broken: set) -> tuple[list[dict], list[Diagnostic]]:
+def normalize_layers(
+    doc: Document, layers: list, broken: set
+) -> tuple[list[dict], list[Diagnostic]]:
     """Layers with names and defaults, up to the first one that cannot be normalized (listed
     in `broken`, or rejected by its own normalize); every rejection is reported."""
     out, problems, complete = [], [], True
@@ -66,8 +78,7 @@ def normalize_train(given: dict) -> dict:
     out["loss"] = with_defaults({} if isinstance(loss, str) else loss, _LOSS_FIELDS)
     opt = out["optimizer"]
     opt = {"type": opt} if isinstance(opt, str) else opt
-    out["optimizer"] = {"type": opt["type"],
-                        **with_defaults(opt, _OPTIMIZER_FIELDS[opt["type"]])}
+    out["optimizer"] = {"type": opt["type"], **with_defaults(opt, _OPTIMIZER_FIELDS[opt["type"]])}
     lr = out["learning_rate"]
     if isinstance(lr, (int, float)):
         out["learning_rate"] = {"schedule": "constant", "value": float(lr)}
@@ -102,8 +113,9 @@ def normalize_data(doc: Document, given: dict, seed: int) -> dict:
         out[key] = resolve_path(doc, ("data", key), out[key])
     own_test = has_own_test_set(out)
     if "split" not in given:
-        out["split"] = {"train": 0.9, "validation": 0.1, "test": 0} if own_test else \
-            with_defaults({}, SPLIT)
+        out["split"] = (
+            {"train": 0.9, "validation": 0.1, "test": 0} if own_test else with_defaults({}, SPLIT)
+        )
     else:
         out["split"] = {k: given["split"].get(k, 0) for k in SPLIT}
     if out["seed"] is None:
@@ -127,7 +139,6 @@ def normalize_sections(doc: Document) -> dict:
     data = doc.data
     return {
         "export": with_defaults(data.get("export") or {}, EXPORT),
-        "init_from": with_defaults(data["init_from"], INIT_FROM) if data.get("init_from")
-        else None,
+        "init_from": with_defaults(data["init_from"], INIT_FROM) if data.get("init_from") else None,
         "limits": with_defaults(data.get("limits") or {}, LIMITS),
     }

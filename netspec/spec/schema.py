@@ -7,9 +7,9 @@ import json
 from functools import lru_cache
 
 from netspec import __version__
+from netspec.fields import NAME, NAME_RULE, REQUIRED, Field, object_schema
 from netspec.layers import LAYER_TYPES
 from netspec.spec.diagnostics import Diagnostic, did_you_mean
-from netspec.fields import NAME, NAME_RULE, REQUIRED, Field, object_schema
 from netspec.spec.sections import SECTIONS
 from netspec.spec.yamlpos import Document
 
@@ -23,35 +23,55 @@ def top_fields() -> dict[str, Field]:
         "required": ["type"],
         "properties": {"type": {"enum": list(LAYER_TYPES)}},
         "allOf": [
-            {"if": {"properties": {"type": {"const": name}}, "required": ["type"]},
-             "then": {"$ref": f"#/$defs/layer_{name}"}}
+            {
+                "if": {"properties": {"type": {"const": name}}, "required": ["type"]},
+                "then": {"$ref": f"#/$defs/layer_{name}"},
+            }
             for name in LAYER_TYPES
         ],
     }
     fields = {
-        "name": Field(NAME, f"Model name ({NAME_RULE}); runs go to runs/<name>/. "
-                      "Default: the file name."),
+        "name": Field(
+            NAME, f"Model name ({NAME_RULE}); runs go to runs/<name>/. Default: the file name."
+        ),
         "description": Field({"type": "string"}, "Free text."),
-        "extends": Field({"type": "string"}, "A base spec (path relative to this file) that "
-                         "this one deep-merges onto: mappings merge, lists and values replace."),
-        "layers": Field({"type": "array", "minItems": 1, "items": layer_union},
-                        "The layers, input to logits. The last layer's outputs are the logits.",
-                        REQUIRED),
+        "extends": Field(
+            {"type": "string"},
+            "A base spec (path relative to this file) that "
+            "this one deep-merges onto: mappings merge, lists and values replace.",
+        ),
+        "layers": Field(
+            {"type": "array", "minItems": 1, "items": layer_union},
+            "The layers, input to logits. The last layer's outputs are the logits.",
+            REQUIRED,
+        ),
     }
     for name, (section, doc) in SECTIONS.items():
         schema = object_schema(section, doc)
         if name != "input":  # an absent or null section takes every default
             schema["type"] = ["object", "null"]
         fields[name] = Field(schema, doc, REQUIRED if name == "input" else None)
-    order = ["name", "description", "extends", "input", "layers", "train", "data", "export",
-             "init_from", "limits"]
+    order = [
+        "name",
+        "description",
+        "extends",
+        "input",
+        "layers",
+        "train",
+        "data",
+        "export",
+        "init_from",
+        "limits",
+    ]
     return {key: fields[key] for key in order}
 
 
 @lru_cache(maxsize=1)
 def json_schema() -> dict:
-    schema = object_schema(top_fields(), "A netspec model spec: input, layers, training, data "
-                           "and export, in one YAML file.")
+    schema = object_schema(
+        top_fields(),
+        "A netspec model spec: input, layers, training, data and export, in one YAML file.",
+    )
     schema["$defs"] = {f"layer_{name}": t.json_schema() for name, t in LAYER_TYPES.items()}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -88,15 +108,21 @@ def _diagnose(error, doc: Document):
         allowed = list(error.schema.get("properties", {}))
         for key in sorted(set(value) - set(allowed)):
             hint = did_you_mean(key, allowed) or f"allowed keys: {', '.join(allowed)}"
-            yield Diagnostic(path + (key,), f"unknown key '{key}'", "E-UNKNOWN-KEY",
-                             doc.where(path + (key,), key=True), hint)
+            yield Diagnostic(
+                path + (key,),
+                f"unknown key '{key}'",
+                "E-UNKNOWN-KEY",
+                doc.where(path + (key,), key=True),
+                hint,
+            )
         return
     if kind == "required":
         missing = [k for k in expected if isinstance(value, dict) and k not in value]
         for key in missing:
             described = error.schema.get("properties", {}).get(key, {}).get("description")
-            yield Diagnostic(path + (key,), "required key is missing", "E-REQUIRED",
-                             doc.where(path), described)
+            yield Diagnostic(
+                path + (key,), "required key is missing", "E-REQUIRED", doc.where(path), described
+            )
         return
     message = _message(kind, value, expected, error)
     if kind == "enum":
@@ -134,13 +160,20 @@ def _type_of(value) -> str:
         return "boolean"
     if isinstance(value, int):
         return "integer"
-    return {float: "number", str: "string", list: "list", dict: "mapping",
-            type(None): "null"}.get(type(value), type(value).__name__)
+    return {float: "number", str: "string", list: "list", dict: "mapping", type(None): "null"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def _types(expected) -> str:
-    names = {"integer": "an integer", "number": "a number", "string": "a string",
-             "array": "a list", "object": "a mapping", "boolean": "true or false",
-             "null": "null"}
+    names = {
+        "integer": "an integer",
+        "number": "a number",
+        "string": "a string",
+        "array": "a list",
+        "object": "a mapping",
+        "boolean": "true or false",
+        "null": "null",
+    }
     items = expected if isinstance(expected, list) else [expected]
     return " or ".join(names.get(t, t) for t in items)

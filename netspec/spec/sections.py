@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from netspec.fields import (BOOL, FRACTION, NAME, NAME_RULE, NON_NEG_INT, NON_NEG_NUMBER,
-                                 POS_INT, POS_NUMBER, REQUIRED, Field, object_schema,
-                                 tagged_union)
+from netspec.fields import (
+    BOOL,
+    FRACTION,
+    NAME,
+    NAME_RULE,
+    NON_NEG_INT,
+    NON_NEG_NUMBER,
+    POS_INT,
+    POS_NUMBER,
+    REQUIRED,
+    Field,
+    object_schema,
+    tagged_union,
+)
 from netspec.spec.sources import SOURCES
 
 RANGE = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
@@ -12,9 +23,12 @@ SCALE_PRESETS = {"unit": [0.0, 1.0], "centered": [-0.5, 0.5]}
 
 INPUT = {
     "name": Field(NAME, f"Input name, used by exported artifacts ({NAME_RULE}).", "image"),
-    "shape": Field({"type": "array", "items": POS_INT, "minItems": 1, "maxItems": 3},
-                   "Shape of one example without the batch axis, e.g. [28, 28, 1].", REQUIRED,
-                   ([28, 28, 1], [784])),
+    "shape": Field(
+        {"type": "array", "items": POS_INT, "minItems": 1, "maxItems": 3},
+        "Shape of one example without the batch axis, e.g. [28, 28, 1].",
+        REQUIRED,
+        ([28, 28, 1], [784]),
+    ),
     "dtype": Field({"enum": ["float32", "uint8"]}, "Data type the model accepts.", "float32"),
     "scale": Field(
         {
@@ -41,21 +55,29 @@ _SCHEDULE_FIELDS = {
     "exponential": {
         "initial": Field(POS_NUMBER, "Initial learning rate.", REQUIRED),
         "decay_steps": Field(POS_INT, "Steps per decay period.", REQUIRED),
-        "decay_rate": Field({"type": "number", "exclusiveMinimum": 0, "maximum": 1},
-                            "Factor applied per period.", REQUIRED),
+        "decay_rate": Field(
+            {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+            "Factor applied per period.",
+            REQUIRED,
+        ),
         "staircase": Field(BOOL, "Decay in discrete steps (TF1 staircase=True).", False),
     },
     "decay_to_floor": {
         "initial": Field(POS_NUMBER, "Initial learning rate.", REQUIRED),
         "floor": Field(NON_NEG_NUMBER, "Learning rate approached as steps grow.", REQUIRED),
-        "decay_steps": Field(POS_NUMBER, "k in floor + (initial - floor)·exp(-step/k).",
-                             REQUIRED),
+        "decay_steps": Field(POS_NUMBER, "k in floor + (initial - floor)·exp(-step/k).", REQUIRED),
     },
     "piecewise": {
-        "boundaries": Field({"type": "array", "items": POS_INT, "minItems": 1},
-                            "Steps at which the rate changes (increasing).", REQUIRED),
-        "values": Field({"type": "array", "items": POS_NUMBER, "minItems": 2},
-                        "Rates: one more than boundaries.", REQUIRED),
+        "boundaries": Field(
+            {"type": "array", "items": POS_INT, "minItems": 1},
+            "Steps at which the rate changes (increasing).",
+            REQUIRED,
+        ),
+        "values": Field(
+            {"type": "array", "items": POS_NUMBER, "minItems": 2},
+            "Rates: one more than boundaries.",
+            REQUIRED,
+        ),
     },
     "cosine": {
         "initial": Field(POS_NUMBER, "Peak learning rate (after warmup).", REQUIRED),
@@ -66,41 +88,63 @@ _SCHEDULE_FIELDS = {
 }
 SCHEDULES = {
     name: object_schema(
-        {"schedule": Field({"const": name}, "Schedule.", REQUIRED), **fields}, f"{name} schedule")
+        {"schedule": Field({"const": name}, "Schedule.", REQUIRED), **fields}, f"{name} schedule"
+    )
     for name, fields in _SCHEDULE_FIELDS.items()
 }
 
 _OPTIMIZER_FIELDS = {
     "sgd": {},
-    "momentum": {"momentum": Field(FRACTION, "Momentum.", 0.9),
-                 "nesterov": Field(BOOL, "Nesterov momentum.", False)},
-    "adam": {"beta_1": Field(FRACTION, "β1.", 0.9), "beta_2": Field(FRACTION, "β2.", 0.999),
-             "epsilon": Field(POS_NUMBER, "ε.", 1e-7)},
-    "adamw": {"beta_1": Field(FRACTION, "β1.", 0.9), "beta_2": Field(FRACTION, "β2.", 0.999),
-              "epsilon": Field(POS_NUMBER, "ε.", 1e-7),
-              "weight_decay": Field(NON_NEG_NUMBER, "Decoupled weight decay.", 0.004)},
-    "rmsprop": {"rho": Field(FRACTION, "Discounting factor.", 0.9),
-                "momentum": Field(FRACTION, "Momentum.", 0.0),
-                "epsilon": Field(POS_NUMBER, "ε.", 1e-7)},
+    "momentum": {
+        "momentum": Field(FRACTION, "Momentum.", 0.9),
+        "nesterov": Field(BOOL, "Nesterov momentum.", False),
+    },
+    "adam": {
+        "beta_1": Field(FRACTION, "β1.", 0.9),
+        "beta_2": Field(FRACTION, "β2.", 0.999),
+        "epsilon": Field(POS_NUMBER, "ε.", 1e-7),
+    },
+    "adamw": {
+        "beta_1": Field(FRACTION, "β1.", 0.9),
+        "beta_2": Field(FRACTION, "β2.", 0.999),
+        "epsilon": Field(POS_NUMBER, "ε.", 1e-7),
+        "weight_decay": Field(NON_NEG_NUMBER, "Decoupled weight decay.", 0.004),
+    },
+    "rmsprop": {
+        "rho": Field(FRACTION, "Discounting factor.", 0.9),
+        "momentum": Field(FRACTION, "Momentum.", 0.0),
+        "epsilon": Field(POS_NUMBER, "ε.", 1e-7),
+    },
 }
 OPTIMIZERS = {
-    name: object_schema({"type": Field({"const": name}, "Optimizer.", REQUIRED), **fields},
-                        f"{name} optimizer")
+    name: object_schema(
+        {"type": Field({"const": name}, "Optimizer.", REQUIRED), **fields}, f"{name} optimizer"
+    )
     for name, fields in _OPTIMIZER_FIELDS.items()
 }
 
 _LOSS_FIELDS = {
-    "type": Field({"const": "softmax_cross_entropy"},
-                  "Softmax cross-entropy computed from the logits.", "softmax_cross_entropy"),
-    "labels": Field({"enum": ["sparse", "one_hot"]},
-                    "Label encoding: class ids (sparse) or one-hot vectors.", "sparse"),
-    "label_smoothing": Field({"type": "number", "minimum": 0, "exclusiveMaximum": 1},
-                             "Label smoothing (one_hot labels only).", 0.0),
+    "type": Field(
+        {"const": "softmax_cross_entropy"},
+        "Softmax cross-entropy computed from the logits.",
+        "softmax_cross_entropy",
+    ),
+    "labels": Field(
+        {"enum": ["sparse", "one_hot"]},
+        "Label encoding: class ids (sparse) or one-hot vectors.",
+        "sparse",
+    ),
+    "label_smoothing": Field(
+        {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
+        "Label smoothing (one_hot labels only).",
+        0.0,
+    ),
 }
 
 EARLY_STOPPING = {
-    "monitor": Field({"enum": ["val_loss", "val_accuracy", "loss", "accuracy"]},
-                     "Metric watched.", "val_loss"),
+    "monitor": Field(
+        {"enum": ["val_loss", "val_accuracy", "loss", "accuracy"]}, "Metric watched.", "val_loss"
+    ),
     "patience": Field(POS_INT, "Epochs without improvement before stopping.", 3),
     "min_delta": Field(NON_NEG_NUMBER, "Smallest change that counts as improvement.", 0.0),
     "restore_best": Field(BOOL, "Restore the best epoch's weights at the end.", True),
@@ -108,109 +152,209 @@ EARLY_STOPPING = {
 
 TRAIN = {
     "loss": Field(
-        {"type": ["string", "object"],
-         "if": {"type": "string"}, "then": {"enum": ["softmax_cross_entropy"]},
-         "else": object_schema(_LOSS_FIELDS, "Loss options.")},
+        {
+            "type": ["string", "object"],
+            "if": {"type": "string"},
+            "then": {"enum": ["softmax_cross_entropy"]},
+            "else": object_schema(_LOSS_FIELDS, "Loss options."),
+        },
         "Loss: `softmax_cross_entropy` or `{type: softmax_cross_entropy, labels: one_hot, "
         "label_smoothing: 0.1}`. The model outputs logits; probabilities are derived.",
-        "softmax_cross_entropy"),
+        "softmax_cross_entropy",
+    ),
     "optimizer": Field(
-        tagged_union("type", OPTIMIZERS, "Optimizer: a name, or `{type: momentum, momentum: "
-                     "0.9, nesterov: true}`.",
-                     shorthand={"type": "string", "enum": sorted(OPTIMIZERS)}),
-        "Optimizer.", "adam", ("adam", {"type": "momentum", "momentum": 0.9})),
+        tagged_union(
+            "type",
+            OPTIMIZERS,
+            "Optimizer: a name, or `{type: momentum, momentum: 0.9, nesterov: true}`.",
+            shorthand={"type": "string", "enum": sorted(OPTIMIZERS)},
+        ),
+        "Optimizer.",
+        "adam",
+        ("adam", {"type": "momentum", "momentum": 0.9}),
+    ),
     "learning_rate": Field(
-        {**tagged_union("schedule", SCHEDULES, "Learning rate: a number, or a schedule.",
-                        shorthand={"type": "number", "exclusiveMinimum": 0})},
+        {
+            **tagged_union(
+                "schedule",
+                SCHEDULES,
+                "Learning rate: a number, or a schedule.",
+                shorthand={"type": "number", "exclusiveMinimum": 0},
+            )
+        },
         "Learning rate: a number, or {schedule: constant|exponential|decay_to_floor|"
         "piecewise|cosine, ...}. decay_to_floor is Görner's lr = floor + (initial - floor)·"
         "exp(-step/decay_steps).",
         0.001,
-        (0.003, {"schedule": "exponential", "initial": 0.05, "decay_steps": 1000,
-                 "decay_rate": 0.96, "staircase": True})),
+        (
+            0.003,
+            {
+                "schedule": "exponential",
+                "initial": 0.05,
+                "decay_steps": 1000,
+                "decay_rate": 0.96,
+                "staircase": True,
+            },
+        ),
+    ),
     "batch_size": Field(POS_INT, "Examples per step.", 100),
     "epochs": Field(POS_INT, "Passes over the training split.", 10),
     "seed": Field(NON_NEG_INT, "Seed for initial weights, dropout, shuffling and splits.", 0),
-    "metrics": Field({"type": "array", "items": {"enum": ["accuracy", "top5_accuracy"]},
-                      "uniqueItems": True}, "Metrics reported besides the loss.", ["accuracy"]),
-    "l2": Field(NON_NEG_NUMBER, "Global L2 factor λ for every kernel that does not set its own: "
-                "adds λ·Σw²/2 per kernel (TF1's λ·tf.nn.l2_loss(w), Keras L2(λ/2)).", 0.0),
-    "early_stopping": Field({"type": ["object", "null"],
-                             **{k: v for k, v in object_schema(EARLY_STOPPING, "").items()
-                                if k != "type"}},
-                            "Stop when the monitored metric stops improving (null: off).", None),
+    "metrics": Field(
+        {"type": "array", "items": {"enum": ["accuracy", "top5_accuracy"]}, "uniqueItems": True},
+        "Metrics reported besides the loss.",
+        ["accuracy"],
+    ),
+    "l2": Field(
+        NON_NEG_NUMBER,
+        "Global L2 factor λ for every kernel that does not set its own: "
+        "adds λ·Σw²/2 per kernel (TF1's λ·tf.nn.l2_loss(w), Keras L2(λ/2)).",
+        0.0,
+    ),
+    "early_stopping": Field(
+        {
+            "type": ["object", "null"],
+            **{k: v for k, v in object_schema(EARLY_STOPPING, "").items() if k != "type"},
+        },
+        "Stop when the monitored metric stops improving (null: off).",
+        None,
+    ),
     "jit_compile": Field(BOOL, "Compile train steps with XLA.", False),
-    "steps_per_execution": Field(POS_INT, "Training steps per call into the TF runtime (fewer "
-                                 "Python round trips; capped at an epoch's steps).", 32),
+    "steps_per_execution": Field(
+        POS_INT,
+        "Training steps per call into the TF runtime (fewer "
+        "Python round trips; capped at an epoch's steps).",
+        32,
+    ),
 }
 
 AUGMENT = {
-    "shift": Field({"type": "number", "minimum": 0, "maximum": 0.5},
-                   "Random shift, as a fraction of height/width.", 0.0),
-    "rotation": Field({"type": "number", "minimum": 0, "maximum": 180},
-                      "Random rotation, in degrees either way.", 0.0),
-    "zoom": Field({"type": "number", "minimum": 0, "maximum": 0.9},
-                  "Random zoom, as a fraction either way.", 0.0),
+    "shift": Field(
+        {"type": "number", "minimum": 0, "maximum": 0.5},
+        "Random shift, as a fraction of height/width.",
+        0.0,
+    ),
+    "rotation": Field(
+        {"type": "number", "minimum": 0, "maximum": 180},
+        "Random rotation, in degrees either way.",
+        0.0,
+    ),
+    "zoom": Field(
+        {"type": "number", "minimum": 0, "maximum": 0.9},
+        "Random zoom, as a fraction either way.",
+        0.0,
+    ),
 }
 
 _SPLIT_PART = {"type": "number", "minimum": 0}
 SPLIT = {
     "train": Field(_SPLIT_PART, "Training examples: a count (int) or a fraction (< 1).", 0.8),
     "validation": Field(_SPLIT_PART, "Validation examples: a count or a fraction.", 0.1),
-    "test": Field(_SPLIT_PART, "Test examples: a count or a fraction. Must be 0 when the source "
-                  "has its own test set (mnist, idx with t10k files).", 0.1),
+    "test": Field(
+        _SPLIT_PART,
+        "Test examples: a count or a fraction. Must be 0 when the source "
+        "has its own test set (mnist, idx with t10k files).",
+        0.1,
+    ),
 }
 
 DATA = {
-    "source": Field({"enum": sorted(SOURCES)},
-                    "Where examples come from: " + "; ".join(
-                        f"`{n}`: {s.doc}" for n, s in sorted(SOURCES.items())), "mnist_5k"),
-    "path": Field({"type": ["string", "null"]}, "Folder or file of idx, image_folder and npz "
-                  "sources, relative to the spec file.", None),
-    "test_path": Field({"type": ["string", "null"]}, "Separate test set folder (idx, "
-                       "image_folder), relative to the spec file.", None),
-    "split": Field(object_schema(SPLIT, "How the examples are split."),
-                   "Stratified, seeded split: counts or fractions.",
-                   {"train": 0.8, "validation": 0.1, "test": 0.1}),
-    "seed": Field({"type": ["integer", "null"], "minimum": 0},
-                  "Seed of the split and shuffling. Default: train.seed.", None),
-    "per_class": Field({"type": ["integer", "null"], "minimum": 1},
-                       "image_folder: at most this many images per class (balanced).", None),
+    "source": Field(
+        {"enum": sorted(SOURCES)},
+        "Where examples come from: "
+        + "; ".join(f"`{n}`: {s.doc}" for n, s in sorted(SOURCES.items())),
+        "mnist_5k",
+    ),
+    "path": Field(
+        {"type": ["string", "null"]},
+        "Folder or file of idx, image_folder and npz sources, relative to the spec file.",
+        None,
+    ),
+    "test_path": Field(
+        {"type": ["string", "null"]},
+        "Separate test set folder (idx, image_folder), relative to the spec file.",
+        None,
+    ),
+    "split": Field(
+        object_schema(SPLIT, "How the examples are split."),
+        "Stratified, seeded split: counts or fractions.",
+        {"train": 0.8, "validation": 0.1, "test": 0.1},
+    ),
+    "seed": Field(
+        {"type": ["integer", "null"], "minimum": 0},
+        "Seed of the split and shuffling. Default: train.seed.",
+        None,
+    ),
+    "per_class": Field(
+        {"type": ["integer", "null"], "minimum": 1},
+        "image_folder: at most this many images per class (balanced).",
+        None,
+    ),
     "classes": Field({"type": "integer", "minimum": 2}, "synthetic: number of classes.", 10),
     "examples": Field(POS_INT, "synthetic: number of examples.", 1000),
-    "augment": Field({"type": ["object", "null"],
-                      **{k: v for k, v in object_schema(AUGMENT, "").items() if k != "type"}},
-                     "Random augmentation of training batches (null: none).", None),
-    "shuffle_buffer": Field(POS_INT, "Shuffle buffer of netspec.data.pipeline (Python API). "
-                            "`netspec train` ignores it: it permutes all examples each epoch.",
-                            10000),
-    "cache": Field(BOOL, "Cache examples in netspec.data.pipeline (Python API). `netspec train` "
-                   "always holds the examples in memory.", True),
+    "augment": Field(
+        {
+            "type": ["object", "null"],
+            **{k: v for k, v in object_schema(AUGMENT, "").items() if k != "type"},
+        },
+        "Random augmentation of training batches (null: none).",
+        None,
+    ),
+    "shuffle_buffer": Field(
+        POS_INT,
+        "Shuffle buffer of netspec.data.pipeline (Python API). "
+        "`netspec train` ignores it: it permutes all examples each epoch.",
+        10000,
+    ),
+    "cache": Field(
+        BOOL,
+        "Cache examples in netspec.data.pipeline (Python API). `netspec train` "
+        "always holds the examples in memory.",
+        True,
+    ),
 }
 
 EXPORT = {
-    "formats": Field({"type": "array", "items": {"enum": ["saved_model", "onnx"]},
-                      "minItems": 1, "uniqueItems": True}, "Artifacts to write.",
-                     ["saved_model", "onnx"]),
+    "formats": Field(
+        {
+            "type": "array",
+            "items": {"enum": ["saved_model", "onnx"]},
+            "minItems": 1,
+            "uniqueItems": True,
+        },
+        "Artifacts to write.",
+        ["saved_model", "onnx"],
+    ),
     "opset": Field({"type": "integer", "minimum": 13, "maximum": 18}, "ONNX opset (13-18).", 17),
-    "preprocessing": Field(BOOL, "Include input scaling in the artifacts (they take raw values).",
-                           True),
-    "tolerance": Field(POS_NUMBER, "Largest difference of logits allowed between TensorFlow, "
-                       "the SavedModel and onnxruntime: absolute for logits up to 1 in "
-                       "magnitude, relative beyond (tolerance x max(1, |logit|)).", 1e-5),
+    "preprocessing": Field(
+        BOOL, "Include input scaling in the artifacts (they take raw values).", True
+    ),
+    "tolerance": Field(
+        POS_NUMBER,
+        "Largest difference of logits allowed between TensorFlow, "
+        "the SavedModel and onnxruntime: absolute for logits up to 1 in "
+        "magnitude, relative beyond (tolerance x max(1, |logit|)).",
+        1e-5,
+    ),
 }
 
 INIT_FROM = {
     "run": Field({"type": "string"}, "Run directory to load weights from.", REQUIRED),
-    "layers": Field({"type": ["array", "null"], "items": NAME, "uniqueItems": True},
-                    "Layers whose weights are loaded. Default: every layer present in both.",
-                    None),
+    "layers": Field(
+        {"type": ["array", "null"], "items": NAME, "uniqueItems": True},
+        "Layers whose weights are loaded. Default: every layer present in both.",
+        None,
+    ),
     "freeze": Field(BOOL, "Keep the loaded layers fixed during training.", False),
 }
 
 LIMITS = {
-    "params": Field(POS_INT, "Largest parameter count accepted (catches typos like "
-                    "`units: 10000000` before anything allocates).", 50_000_000),
+    "params": Field(
+        POS_INT,
+        "Largest parameter count accepted (catches typos like "
+        "`units: 10000000` before anything allocates).",
+        50_000_000,
+    ),
 }
 
 SECTIONS = {

@@ -39,10 +39,23 @@ def infer(layers: list[dict], input_shape) -> tuple[list[LayerInfo], tuple | Non
         except ShapeError as err:
             return infos, (i, err)
         if any(d < 1 for d in out):
-            return infos, (i, ShapeError(f"output shape {list(out)} has a zero-size dimension",
-                                         hint="the input is too small for this many "
-                                              "strides/pools"))
-        infos.append(LayerInfo(i, layer["name"], layer["type"], shape, out,
-                               kind.params(layer, shape, out), kind.flops(layer, shape, out)))
+            return infos, (
+                i,
+                ShapeError(
+                    f"output shape {list(out)} has a zero-size dimension",
+                    hint="the input is too small for this many strides/pools",
+                ),
+            )
+        infos.append(
+            LayerInfo(
+                i,
+                layer["name"],
+                layer["type"],
+                shape,
+                out,
+                kind.params(layer, shape, out),
+                kind.flops(layer, shape, out),
+            )
+        )
         shape = out
     return infos, None

@@ -8,14 +8,20 @@ from netspec.spec.loader import Spec
 def summarize(spec: Spec) -> dict:
     infos = spec.layer_infos()
     trainable = sum(info.params for info in infos if info.type != "batch_norm")
-    trainable += sum(info.params // 2 for info in infos if info.type == "batch_norm"
-                     and info.params)
+    trainable += sum(
+        info.params // 2 for info in infos if info.type == "batch_norm" and info.params
+    )
     return {
         "name": spec.name,
         "input": {"name": spec.input["name"], "shape": spec.input["shape"]},
         "layers": [
-            {"name": i.name, "type": i.type, "output_shape": list(i.output_shape),
-             "params": i.params, "flops": i.flops}
+            {
+                "name": i.name,
+                "type": i.type,
+                "output_shape": list(i.output_shape),
+                "params": i.params,
+                "flops": i.flops,
+            }
             for i in infos
         ],
         "params": sum(i.params for i in infos),

@@ -34,9 +34,11 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """Reads `1e-3` as a number, as YAML 1.2 does (PyYAML's YAML 1.1 wants `1.0e-3`)."""
 
 
-_Loader.add_implicit_resolver("tag:yaml.org,2002:float",
-                              re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+$"),
-                              list("-+.0123456789"))
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+$"),
+    list("-+.0123456789"),
+)
 
 
 @dataclass
@@ -71,8 +73,12 @@ def read_text(path: Path) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        _fail(label, f"not UTF-8 text (invalid byte 0x{raw[err.start]:02x} at offset {err.start})",
-              "E-ENCODING", hint="save the spec as UTF-8")
+        _fail(
+            label,
+            f"not UTF-8 text (invalid byte 0x{raw[err.start]:02x} at offset {err.start})",
+            "E-ENCODING",
+            hint="save the spec as UTF-8",
+        )
 
 
 def load(text: str, label: str) -> Document:
@@ -83,23 +89,36 @@ def load(text: str, label: str) -> Document:
     if bad:
         at = bad.start()
         line, col = text.count("\n", 0, at), at - text.rfind("\n", 0, at) - 1
-        _fail(label, f"invalid YAML: character U+{ord(bad.group()):04X} is not allowed",
-              "E-YAML", mark=yaml.Mark(label, at, line, col, None, None))
+        _fail(
+            label,
+            f"invalid YAML: character U+{ord(bad.group()):04X} is not allowed",
+            "E-YAML",
+            mark=yaml.Mark(label, at, line, col, None, None),
+        )
     try:
         _check_depth(text, label)
         root = yaml.compose(text, Loader=_Loader)
     except yaml.composer.ComposerError as err:
         if "expected a single document" in str(err):
-            _fail(label, "the file holds several YAML documents; a spec is one document",
-                  "E-YAML", mark=err.problem_mark)
+            _fail(
+                label,
+                "the file holds several YAML documents; a spec is one document",
+                "E-YAML",
+                mark=err.problem_mark,
+            )
         _yaml_error(label, err)
     except yaml.YAMLError as err:
         _yaml_error(label, err)
     if root is None:
         _fail(label, "the spec is empty", "E-EMPTY", hint="run `netspec init` for a template")
     if not isinstance(root, yaml.MappingNode):
-        _fail(label, f"the top level must be a mapping of sections, got {_kind(root)}", "E-ROOT",
-              mark=root.start_mark, hint="start with `input:` and `layers:`")
+        _fail(
+            label,
+            f"the top level must be a mapping of sections, got {_kind(root)}",
+            "E-ROOT",
+            mark=root.start_mark,
+            hint="start with `input:` and `layers:`",
+        )
     doc = Document(data={})
     builder = _Builder(label, doc)
     doc.data = builder.build(root, ())
@@ -126,14 +145,26 @@ class _Builder:
     def build(self, node, path):
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            _fail(self.label, f"the document expands to more than {MAX_NODES:,} values "
-                  "(an alias bomb?)", "E-YAML", mark=node.start_mark)
+            _fail(
+                self.label,
+                f"the document expands to more than {MAX_NODES:,} values (an alias bomb?)",
+                "E-YAML",
+                mark=node.start_mark,
+            )
         if len(path) > MAX_DEPTH:  # through aliases: each one can add a level
-            _fail(self.label, f"values are nested more than {MAX_DEPTH} levels deep", "E-YAML",
-                  mark=node.start_mark)
+            _fail(
+                self.label,
+                f"values are nested more than {MAX_DEPTH} levels deep",
+                "E-YAML",
+                mark=node.start_mark,
+            )
         if id(node) in self.active:
-            _fail(self.label, "recursive alias: a value contains itself", "E-YAML",
-                  mark=node.start_mark)
+            _fail(
+                self.label,
+                "recursive alias: a value contains itself",
+                "E-YAML",
+                mark=node.start_mark,
+            )
         self.doc.values.setdefault(path, self.loc(node))
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, path)
@@ -151,8 +182,13 @@ class _Builder:
         out: dict = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                self.problem(path, key_node, "YAML merge keys (<<) are not supported", "E-YAML",
-                             hint="use `extends: base.yaml` to build on another spec")
+                self.problem(
+                    path,
+                    key_node,
+                    "YAML merge keys (<<) are not supported",
+                    "E-YAML",
+                    hint="use `extends: base.yaml` to build on another spec",
+                )
                 continue
             key = self.build(key_node, path + ("<key>",))
             if not isinstance(key, str):
@@ -161,8 +197,13 @@ class _Builder:
             here = path + (key,)
             if key in out:
                 first = self.doc.keys[here]
-                self.problem(here, key_node, f"duplicate key '{key}' (first given at line "
-                             f"{first.line})", "E-DUPLICATE-KEY", hint="remove one of them")
+                self.problem(
+                    here,
+                    key_node,
+                    f"duplicate key '{key}' (first given at line {first.line})",
+                    "E-DUPLICATE-KEY",
+                    hint="remove one of them",
+                )
                 continue
             self.doc.keys[here] = self.loc(key_node)
             self.doc.values[here] = self.loc(value_node)
@@ -171,36 +212,62 @@ class _Builder:
 
     def scalar(self, node, path):
         if node.tag not in _PLAIN_TAGS:
-            self.problem(path, node, f"tag '{node.tag}' is not allowed: specs are plain data",
-                         "E-TAG", hint="remove the tag; specs never construct Python objects")
+            self.problem(
+                path,
+                node,
+                f"tag '{node.tag}' is not allowed: specs are plain data",
+                "E-TAG",
+                hint="remove the tag; specs never construct Python objects",
+            )
             return None
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value
         value = self.constructor.construct_object(node, deep=True)
         if isinstance(value, float) and not math.isfinite(value):
-            self.problem(path, node, f"{node.value} is not allowed: numbers must be finite",
-                         "E-NUMBER")
+            self.problem(
+                path, node, f"{node.value} is not allowed: numbers must be finite", "E-NUMBER"
+            )
             return None
         return value
 
     def check_tag(self, node, path, expected):
         if node.tag != expected:
-            self.problem(path, node, f"tag '{node.tag}' is not allowed: specs are plain data",
-                         "E-TAG", hint="remove the tag; specs never construct Python objects")
+            self.problem(
+                path,
+                node,
+                f"tag '{node.tag}' is not allowed: specs are plain data",
+                "E-TAG",
+                hint="remove the tag; specs never construct Python objects",
+            )
 
 
 def _check_depth(text: str, label: str) -> None:
     """Refuse deep nesting before composing: libyaml's composer recurses in C, and a few
     kilobytes of `[[[[...` would crash the process."""
     depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                _fail(label, f"values are nested more than {MAX_DEPTH} levels deep", "E-YAML",
-                      mark=event.start_mark)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    _fail(
+                        label,
+                        f"values are nested more than {MAX_DEPTH} levels deep",
+                        "E-YAML",
+                        mark=event.start_mark,
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.scanner.ScannerError as err:
+        # PyYAML >= 6.0.3 stops at its own depth limit while scanning ahead of the events.
+        if err.problem != "exceeded maximum nesting depth":
+            raise
+        _fail(
+            label,
+            f"values are nested more than {MAX_DEPTH} levels deep",
+            "E-YAML",
+            mark=err.problem_mark,
+        )
 
 
 def _kind(node) -> str:

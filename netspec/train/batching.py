@@ -25,8 +25,9 @@ no_autograph = tf.autograph.experimental.do_not_convert  # plain ops: skip the s
 
 
 class Batches:
-    def __init__(self, x: np.ndarray, y: np.ndarray, spec, num_classes: int,
-                 size: int | None = None):
+    def __init__(
+        self, x: np.ndarray, y: np.ndarray, spec, num_classes: int, size: int | None = None
+    ):
         self.images, self.labels = tf.constant(x), tf.constant(y)
         self.count, self.seed = len(y), spec.data["seed"]
         self.size = size or spec.train["batch_size"]
@@ -68,4 +69,5 @@ class Batches:
 def _parallel(dataset: tf.data.Dataset, function) -> tf.data.Dataset:
     """`function` over `dataset` on tf.data's threads, ahead of the model (order is kept)."""
     return dataset.map(no_autograph(function), num_parallel_calls=tf.data.AUTOTUNE).prefetch(
-        tf.data.AUTOTUNE)
+        tf.data.AUTOTUNE
+    )

@@ -48,8 +48,9 @@ def optimizer_state(optimizer) -> dict[str, object]:
     optimizer's own name, which Keras numbers per process (`adam`, `adam_1`, ...)."""
     state = {OPTIMIZER + variable.name: variable for variable in optimizer.variables}
     if len(state) != len(optimizer.variables):
-        raise RuntimeError(f"bug: optimizer variable names collide: "
-                           f"{sorted(v.name for v in optimizer.variables)}")
+        raise RuntimeError(
+            f"bug: optimizer variable names collide: {sorted(v.name for v in optimizer.variables)}"
+        )
     return state
 
 
@@ -70,8 +71,10 @@ def load(path: Path) -> tuple[dict[str, np.ndarray], dict]:
     except FileNotFoundError:
         raise UserError(f"{path}: no such checkpoint") from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
-        raise UserError(f"{path}: damaged checkpoint ({err})",
-                        hint="it was not written by netspec, or was changed afterwards") from None
+        raise UserError(
+            f"{path}: damaged checkpoint ({err})",
+            hint="it was not written by netspec, or was changed afterwards",
+        ) from None
     meta = json.loads(str(arrays.pop(META))) if META in arrays else {}
     return arrays, meta
 
@@ -80,13 +83,17 @@ def assign(variables: dict[str, object], arrays: dict[str, np.ndarray], source: 
     """Set each variable from the array of the same key; every key must be there, same shape."""
     missing = [key for key in variables if key not in arrays]
     if missing:
-        raise UserError(f"{source}: checkpoint has no {', '.join(missing[:5])}"
-                        + (f" (and {len(missing) - 5} more)" if len(missing) > 5 else ""),
-                        hint="the run's spec.yaml no longer matches its checkpoints")
+        raise UserError(
+            f"{source}: checkpoint has no {', '.join(missing[:5])}"
+            + (f" (and {len(missing) - 5} more)" if len(missing) > 5 else ""),
+            hint="the run's spec.yaml no longer matches its checkpoints",
+        )
     for key, variable in variables.items():
         value = arrays[key]
         if tuple(value.shape) != tuple(variable.shape):
-            raise UserError(f"{source}: {key} has shape {tuple(value.shape)} in the checkpoint "
-                            f"but {tuple(variable.shape)} in the model",
-                            hint="the run's spec.yaml no longer matches its checkpoints")
+            raise UserError(
+                f"{source}: {key} has shape {tuple(value.shape)} in the checkpoint "
+                f"but {tuple(variable.shape)} in the model",
+                hint="the run's spec.yaml no longer matches its checkpoints",
+            )
         variable.assign(value)

@@ -10,8 +10,14 @@ import math
 
 
 class EarlyStopping:
-    def __init__(self, monitor: str, patience: int, min_delta: float, restore_best: bool,
-                 state: dict | None = None):
+    def __init__(
+        self,
+        monitor: str,
+        patience: int,
+        min_delta: float,
+        restore_best: bool,
+        state: dict | None = None,
+    ):
         self.monitor, self.patience, self.min_delta = monitor, patience, min_delta
         self.restore_best = restore_best
         self.mode = "max" if monitor.endswith("accuracy") else "min"
@@ -24,8 +30,13 @@ class EarlyStopping:
     def from_spec(cls, options: dict | None, state: dict | None = None) -> EarlyStopping | None:
         if options is None:
             return None
-        return cls(options["monitor"], options["patience"], options["min_delta"],
-                   options["restore_best"], state)
+        return cls(
+            options["monitor"],
+            options["patience"],
+            options["min_delta"],
+            options["restore_best"],
+            state,
+        )
 
     def state(self) -> dict:
         return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}
@@ -33,8 +44,11 @@ class EarlyStopping:
     def update(self, row: dict) -> bool:
         """Record a finished epoch's history row; True if it is the best so far."""
         value = row[self.monitor]
-        improved = (value > self.best + self.min_delta if self.mode == "max"
-                    else value < self.best - self.min_delta)
+        improved = (
+            value > self.best + self.min_delta
+            if self.mode == "max"
+            else value < self.best - self.min_delta
+        )
         if improved:
             self.best, self.best_epoch, self.wait = value, row["epoch"], 0
         else:

@@ -16,7 +16,6 @@ from netspec.errors import UsageError, UserError
 from netspec.train import atomic, figures
 from netspec.train.runs import Run, open_run
 
-
 PREDICT_BATCH = 500  # examples per model call when evaluating; memory is no concern there
 
 
@@ -35,13 +34,24 @@ class Evaluation:
         rows = []
         for k, name in enumerate(self.class_names):
             total, correct = int(self.confusion[k].sum()), int(self.confusion[k, k])
-            rows.append({"class": name, "examples": total, "correct": correct,
-                         "accuracy": correct / total if total else None})
+            rows.append(
+                {
+                    "class": name,
+                    "examples": total,
+                    "correct": correct,
+                    "accuracy": correct / total if total else None,
+                }
+            )
         return rows
 
     def to_json(self) -> dict:
-        return {"examples": self.count, "loss": self.loss, "accuracy": self.accuracy,
-                "per_class": self.per_class(), "confusion_matrix": self.confusion.tolist()}
+        return {
+            "examples": self.count,
+            "loss": self.loss,
+            "accuracy": self.accuracy,
+            "per_class": self.per_class(),
+            "confusion_matrix": self.confusion.tolist(),
+        }
 
 
 def from_logits(logits: np.ndarray, y: np.ndarray, class_names: list[str]) -> Evaluation:
@@ -51,9 +61,12 @@ def from_logits(logits: np.ndarray, y: np.ndarray, class_names: list[str]) -> Ev
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     predicted = logits.argmax(axis=1)
     confusion = np.bincount(y * k + predicted, minlength=k * k).reshape(k, k)
-    return Evaluation(loss=float(-log_probs[np.arange(len(y)), y].mean()),
-                      accuracy=float((predicted == y).mean()), confusion=confusion,
-                      class_names=list(class_names))
+    return Evaluation(
+        loss=float(-log_probs[np.arange(len(y)), y].mean()),
+        accuracy=float((predicted == y).mean()),
+        confusion=confusion,
+        class_names=list(class_names),
+    )
 
 
 def evaluate_model(model, x, y, spec, class_names: list[str]) -> Evaluation:
@@ -86,14 +99,22 @@ def plot_confusion(path: Path, evaluation: Evaluation, title: str) -> None:
     if k <= 20:
         for (i, j), count in np.ndenumerate(confusion):
             if count:
-                ax.text(j, i, str(count), ha="center", va="center", fontsize=8,
-                        color="white" if shares[i, j] > 0.5 else "black")
+                ax.text(
+                    j,
+                    i,
+                    str(count),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if shares[i, j] > 0.5 else "black",
+                )
     ax.set_title(f"{title}\naccuracy {evaluation.accuracy:.4f} on {evaluation.count} examples")
     figures.save_png(figure, path)
 
 
-def evaluate_run(run_dir, source: str | None = None, path=None, split: str = "test",
-                 out=None) -> dict:
+def evaluate_run(
+    run_dir, source: str | None = None, path=None, split: str = "test", out=None
+) -> dict:
     """Evaluate a completed run on one of its splits, or on the data source `source` (its own
     test set when it has one, such as MNIST's t10k files, else all of its examples).
 
@@ -116,8 +137,13 @@ def evaluate_run(run_dir, source: str | None = None, path=None, split: str = "te
     folder.mkdir(parents=True, exist_ok=True)
     png = folder / f"confusion-{label}.png"
     plot_confusion(png, result, f"{spec.name} on {described}")
-    report = {"run": str(run.path), "data": described, **result.to_json(),
-              "confusion_png": str(png), "warnings": warnings}
+    report = {
+        "run": str(run.path),
+        "data": described,
+        **result.to_json(),
+        "confusion_png": str(png),
+        "warnings": warnings,
+    }
     atomic.write_json(folder / f"evaluation-{label}.json", report)
     return report
 
@@ -125,18 +151,26 @@ def evaluate_run(run_dir, source: str | None = None, path=None, split: str = "te
 def _run_split(run: Run, spec, split: str):
     import netspec.data
 
-    arrays = {"train": ("x_train", "y_train"), "validation": ("x_val", "y_val"),
-              "test": ("x_test", "y_test")}
+    arrays = {
+        "train": ("x_train", "y_train"),
+        "validation": ("x_val", "y_val"),
+        "test": ("x_test", "y_test"),
+    }
     if split not in arrays:
         raise UsageError(f"--split must be one of {', '.join(arrays)}, got '{split}'")
     data = netspec.data.load(spec)
     x, y = (getattr(data, name) for name in arrays[split])
     if x is None:
-        raise UserError(f"run {run.path} has no {split} split",
-                        hint="evaluate another split (--split validation) or other data "
-                             "(--data SOURCE --path P)")
-    warnings = [] if data.fingerprint == run.manifest()["data"]["fingerprint"] else [
-        f"the data of source '{data.source}' changed since the run trained on it"]
+        raise UserError(
+            f"run {run.path} has no {split} split",
+            hint="evaluate another split (--split validation) or other data "
+            "(--data SOURCE --path P)",
+        )
+    warnings = (
+        []
+        if data.fingerprint == run.manifest()["data"]["fingerprint"]
+        else [f"the data of source '{data.source}' changed since the run trained on it"]
+    )
     return x, y, split, f"its {split} split ({len(y)} examples)", warnings
 
 
@@ -144,23 +178,34 @@ def _other_source(spec, source: str, path, class_names: list[str]):
     from netspec.data import SOURCES, check_shape
 
     if source not in SOURCES:
-        raise UsageError(f"--data: unknown source '{source}'",
-                         hint=f"choose one of {', '.join(SOURCES)}")
-    config = {**spec.data, "source": source, "test_path": None,
-              "path": None if path is None else str(Path(path).resolve())}
+        raise UsageError(
+            f"--data: unknown source '{source}'", hint=f"choose one of {', '.join(SOURCES)}"
+        )
+    config = {
+        **spec.data,
+        "source": source,
+        "test_path": None,
+        "path": None if path is None else str(Path(path).resolve()),
+    }
     loaded = SOURCES[source](config, spec.input)
     check_shape(loaded, source, spec.input["shape"])
     x, y = loaded.test if loaded.test is not None else (loaded.x, loaded.y)
     described = loaded.test_origin or f"all {len(y)} examples"
     if int(y.max()) >= len(class_names):
-        raise UserError(f"--data {source}: labels go up to {int(y.max())}, but the run's model "
-                        f"knows {len(class_names)} classes ({', '.join(class_names)})")
+        raise UserError(
+            f"--data {source}: labels go up to {int(y.max())}, but the run's model "
+            f"knows {len(class_names)} classes ({', '.join(class_names)})"
+        )
     warnings = []
     if list(loaded.class_names) != list(class_names):
-        warnings.append(f"class names differ: {source} has {', '.join(loaded.class_names)}; "
-                        f"the run has {', '.join(class_names)}")
+        warnings.append(
+            f"class names differ: {source} has {', '.join(loaded.class_names)}; "
+            f"the run has {', '.join(class_names)}"
+        )
     scale = spec.input["scale"]
     if scale and [float(v) for v in scale["from"]] != [float(v) for v in loaded.value_range]:
-        warnings.append(f"the model scales inputs from {list(scale['from'])}, but {source} "
-                        f"holds values in {list(loaded.value_range)}")
+        warnings.append(
+            f"the model scales inputs from {list(scale['from'])}, but {source} "
+            f"holds values in {list(loaded.value_range)}"
+        )
     return x, y, source, f"{source}: {described}", warnings

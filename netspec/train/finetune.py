@@ -27,9 +27,12 @@ def source_run(spec) -> Run:
     for path in candidates:
         if path.is_dir():
             return open_run(path.resolve())
-    raise UserError(f"init_from.run: no run directory {given}",
-                    hint="tried " + " and ".join(str(p) for p in candidates)
-                         + "; list finished runs with `ls runs/<spec name>`")
+    raise UserError(
+        f"init_from.run: no run directory {given}",
+        hint="tried "
+        + " and ".join(str(p) for p in candidates)
+        + "; list finished runs with `ls runs/<spec name>`",
+    )
 
 
 def with_absolute_run(spec):
@@ -51,9 +54,10 @@ def load_layers(model, spec) -> dict | None:
     run = source_run(spec)
     manifest = run.manifest()
     if manifest.get("status") != COMPLETED:
-        raise UserError(f"init_from.run: {run.path} did not complete "
-                        f"(status: {manifest.get('status')})",
-                        hint=f"finish it first: netspec train --resume {run.path}")
+        raise UserError(
+            f"init_from.run: {run.path} did not complete (status: {manifest.get('status')})",
+            hint=f"finish it first: netspec train --resume {run.path}",
+        )
     arrays, _ = checkpoints.load(run.final_weights)
     chosen = _chosen_layers(model, spec.init_from["layers"], arrays, run.path)
     for layer in chosen:
@@ -64,8 +68,12 @@ def load_layers(model, spec) -> dict | None:
     names = [layer.name for layer in chosen]
     if spec.init_from["freeze"]:
         freeze(model, names)
-    return {"run": str(run.path), "spec_hash": manifest.get("spec", {}).get("hash"),
-            "layers": names, "freeze": spec.init_from["freeze"]}
+    return {
+        "run": str(run.path),
+        "spec_hash": manifest.get("spec", {}).get("hash"),
+        "layers": names,
+        "freeze": spec.init_from["freeze"],
+    }
 
 
 def freeze(model, names: list[str]) -> None:
@@ -80,19 +88,25 @@ def _chosen_layers(model, names: list[str] | None, arrays: dict, source: Path) -
     if names is None:
         chosen = [layer for layer in with_weights if layer.name in in_source]
         if not chosen:
-            raise UserError(f"init_from: no layer of this spec has weights in {source}",
-                            hint="layer names must match; list them in init_from.layers")
+            raise UserError(
+                f"init_from: no layer of this spec has weights in {source}",
+                hint="layer names must match; list them in init_from.layers",
+            )
         return chosen
     by_name = {layer.name: layer for layer in model.layers}
     for name in names:
         if name not in by_name:
-            raise UserError(f"init_from.layers: no layer named '{name}' in this spec",
-                            hint=f"layers: {', '.join(by_name)}")
+            raise UserError(
+                f"init_from.layers: no layer named '{name}' in this spec",
+                hint=f"layers: {', '.join(by_name)}",
+            )
         if not by_name[name].weights:
             raise UserError(f"init_from.layers: layer '{name}' has no weights to load")
         if name not in in_source:
-            raise UserError(f"init_from.layers: run {source} has no layer '{name}'",
-                            hint=f"its layers with weights: {', '.join(sorted(in_source))}")
+            raise UserError(
+                f"init_from.layers: run {source} has no layer '{name}'",
+                hint=f"its layers with weights: {', '.join(sorted(in_source))}",
+            )
     return [by_name[name] for name in names]
 
 
@@ -100,16 +114,22 @@ def _check_same_params(name: str, variables: dict, arrays: dict, source: Path) -
     theirs = {key for key in arrays if key.startswith(f"{name}/")}
     extra = sorted(theirs - variables.keys())
     if extra:
-        raise UserError(f"init_from: {extra[0]} is in run {source} but not in this spec",
-                        hint=f"layer '{name}' changed its parameters (use_bias?); leave it out "
-                             "of init_from.layers to train it from scratch")
+        raise UserError(
+            f"init_from: {extra[0]} is in run {source} but not in this spec",
+            hint=f"layer '{name}' changed its parameters (use_bias?); leave it out "
+            "of init_from.layers to train it from scratch",
+        )
     for key, variable in variables.items():
         if key not in arrays:
-            raise UserError(f"init_from: {key} is in this spec but not in run {source}",
-                            hint=f"layer '{name}' changed its parameters (use_bias?); leave it "
-                                 "out of init_from.layers to train it from scratch")
+            raise UserError(
+                f"init_from: {key} is in this spec but not in run {source}",
+                hint=f"layer '{name}' changed its parameters (use_bias?); leave it "
+                "out of init_from.layers to train it from scratch",
+            )
         if tuple(arrays[key].shape) != tuple(variable.shape):
-            raise UserError(f"init_from: {key} has shape {tuple(arrays[key].shape)} in run "
-                            f"{source} but {tuple(variable.shape)} in this spec",
-                            hint=f"leave '{name}' out of init_from.layers to train it from "
-                                 "scratch, or give it the same shape")
+            raise UserError(
+                f"init_from: {key} has shape {tuple(arrays[key].shape)} in run "
+                f"{source} but {tuple(variable.shape)} in this spec",
+                hint=f"leave '{name}' out of init_from.layers to train it from "
+                "scratch, or give it the same shape",
+            )

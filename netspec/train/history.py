@@ -29,8 +29,9 @@ def columns(rows: list[dict]) -> list[str]:
 
 def write_csv(path: Path, rows: list[dict]) -> None:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns(rows) or list(LEADING[:1]),
-                            lineterminator="\n")
+    writer = csv.DictWriter(
+        buffer, fieldnames=columns(rows) or list(LEADING[:1]), lineterminator="\n"
+    )
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _cell(v) for k, v in row.items()})
@@ -56,4 +57,3 @@ def plot_curves(path: Path, rows: list[dict], title: str) -> None:
 
 def _cell(value):
     return f"{value:.6g}" if isinstance(value, float) else value
-

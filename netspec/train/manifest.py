@@ -26,9 +26,10 @@ def now() -> str:
 def new_manifest(spec, data, source: Path, init_from: dict | None) -> dict:
     """The manifest of a run starting now. `data` is a netspec.data.Dataset; `source` the spec
     file the user gave (spec.yaml in the run directory is its resolved form)."""
-    sizes = {split: None if x is None else len(x)
-             for split, x in (("train", data.x_train), ("validation", data.x_val),
-                              ("test", data.x_test))}
+    sizes = {
+        split: None if x is None else len(x)
+        for split, x in (("train", data.x_train), ("validation", data.x_val), ("test", data.x_test))
+    }
     return {
         "spec": {"name": spec.name, "hash": spec.hash, "source": str(source)},
         "seed": spec.train["seed"],
@@ -40,8 +41,13 @@ def new_manifest(spec, data, source: Path, init_from: dict | None) -> dict:
         "pid": os.getpid(),
         "host": socket.gethostname(),
         "sessions": [session()],
-        "data": {"source": data.source, "fingerprint": data.fingerprint, "sizes": sizes,
-                 "value_range": list(data.value_range), "warnings": list(data.warnings)},
+        "data": {
+            "source": data.source,
+            "fingerprint": data.fingerprint,
+            "sizes": sizes,
+            "value_range": list(data.value_range),
+            "warnings": list(data.warnings),
+        },
         "class_names": list(data.class_names),
         "init_from": init_from,
         "environment": environment(),
@@ -55,9 +61,12 @@ def resumed(manifest: dict) -> list[str]:
     manifest.pop("error", None)
     manifest["sessions"].append(session())
     then, current = manifest["environment"]["versions"], environment()["versions"]
-    return [f"resuming with {name} {current[name]}, but the run started with {then.get(name)}: "
-            "the weights may differ from an uninterrupted run"
-            for name in current if current[name] != then.get(name)]
+    return [
+        f"resuming with {name} {current[name]}, but the run started with {then.get(name)}: "
+        "the weights may differ from an uninterrupted run"
+        for name in current
+        if current[name] != then.get(name)
+    ]
 
 
 def session() -> dict:
@@ -73,13 +82,19 @@ def environment() -> dict:
     from netspec import __version__
 
     return {
-        "versions": {"netspec": __version__, "tensorflow": tf.__version__,
-                     "keras": keras.__version__, "numpy": numpy.__version__,
-                     "python": platform.python_version()},
+        "versions": {
+            "netspec": __version__,
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "numpy": numpy.__version__,
+            "python": platform.python_version(),
+        },
         "platform": platform.platform(),
         "machine": platform.machine(),
-        "devices": [f"{d.device_type}:{d.name.rsplit(':', 1)[-1]}"
-                    for d in tf.config.list_physical_devices()],
+        "devices": [
+            f"{d.device_type}:{d.name.rsplit(':', 1)[-1]}"
+            for d in tf.config.list_physical_devices()
+        ],
         "op_determinism": determinism.uses_op_determinism(),
     }
 

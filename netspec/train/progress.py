@@ -24,8 +24,10 @@ def format_metrics(values: dict, labels: dict | None = None) -> str:
 
 
 def epoch_line(row: dict, epochs: int) -> str:
-    return f"epoch {row['epoch']}/{epochs}  {format_metrics(row, {'learning_rate': 'lr'})}  " \
-           f"{row['seconds']:.1f}s"
+    return (
+        f"epoch {row['epoch']}/{epochs}  {format_metrics(row, {'learning_rate': 'lr'})}  "
+        f"{row['seconds']:.1f}s"
+    )
 
 
 class Reporter:
@@ -62,13 +64,24 @@ class RichReporter(Reporter):
 
     def __init__(self, stream: TextIO):
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
         self.progress = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(bar_width=24), MofNCompleteColumn(),
-            TimeRemainingColumn(), TextColumn("{task.fields[metrics]}"),
-            console=Console(file=stream), redirect_stdout=False, redirect_stderr=False)
+            TextColumn("[bold]{task.description}"),
+            BarColumn(bar_width=24),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[metrics]}"),
+            console=Console(file=stream),
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
         self.progress.start()
         self.task = None
 

@@ -13,7 +13,8 @@ import time
 
 import keras
 
-from netspec.train import checkpoints, history, manifest as manifests
+from netspec.train import checkpoints, history
+from netspec.train import manifest as manifests
 from netspec.train.early_stopping import EarlyStopping
 from netspec.train.progress import Reporter
 from netspec.train.runs import Run
@@ -21,8 +22,16 @@ from netspec.train.tb_logs import EpochLogs
 
 
 class EpochRecorder(keras.callbacks.Callback):
-    def __init__(self, run: Run, manifest: dict, meta: dict, stopper: EarlyStopping | None,
-                 reporter: Reporter, epochs: int, steps: int):
+    def __init__(
+        self,
+        run: Run,
+        manifest: dict,
+        meta: dict,
+        stopper: EarlyStopping | None,
+        reporter: Reporter,
+        epochs: int,
+        steps: int,
+    ):
         super().__init__()
         self.run, self.manifest, self.stopper = run, manifest, stopper
         self.reporter, self.epochs, self.steps = reporter, epochs, steps
@@ -35,23 +44,36 @@ class EpochRecorder(keras.callbacks.Callback):
         self.reporter.start_epoch(epoch + 1, self.epochs, self.steps)
 
     def on_epoch_end(self, epoch, logs=None):
-        row = history.make_row(epoch + 1, dict(logs or {}), learning_rate(self.model),
-                               round(time.monotonic() - self.started, 3))
+        row = history.make_row(
+            epoch + 1,
+            dict(logs or {}),
+            learning_rate(self.model),
+            round(time.monotonic() - self.started, 3),
+        )
         stopper = self.stopper
         if stopper is not None and stopper.update(row) and stopper.restore_best:
             checkpoints.save(self.run.best_checkpoint, checkpoints.model_weights(self.model))
         self.rows.append(row)
-        checkpoints.save(self.run.last_checkpoint, training_state(self.model), {
-            "epochs_completed": epoch + 1, "history": self.rows,
-            "early_stopping": stopper.state() if stopper else None})
+        checkpoints.save(
+            self.run.last_checkpoint,
+            training_state(self.model),
+            {
+                "epochs_completed": epoch + 1,
+                "history": self.rows,
+                "early_stopping": stopper.state() if stopper else None,
+            },
+        )
         history.write_csv(self.run.history_file, self.rows)
         self.tb_logs.write(epoch + 1, row)
         self.reporter.end_epoch(row, self.epochs)
         self.manifest["epochs_completed"] = epoch + 1
         if stopper is not None and stopper.should_stop:
-            self.manifest["stopped_early"] = {"epoch": epoch + 1, "monitor": stopper.monitor,
-                                              "best_epoch": stopper.best_epoch,
-                                              "best": stopper.best}
+            self.manifest["stopped_early"] = {
+                "epoch": epoch + 1,
+                "monitor": stopper.monitor,
+                "best_epoch": stopper.best_epoch,
+                "best": stopper.best,
+            }
         manifests.write(self.run, self.manifest)
 
     def close(self) -> None:

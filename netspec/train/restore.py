@@ -16,9 +16,10 @@ def load_trained(run: Run):
 
     manifest = run.manifest()
     if manifest.get("status") != COMPLETED or not run.final_weights.exists():
-        raise UserError(f"run {run.path} has no trained weights yet "
-                        f"(status: {manifest.get('status')})",
-                        hint=f"finish it: netspec train --resume {run.path}")
+        raise UserError(
+            f"run {run.path} has no trained weights yet (status: {manifest.get('status')})",
+            hint=f"finish it: netspec train --resume {run.path}",
+        )
     spec = netspec.spec.load(run.spec_file)
     arrays, _ = checkpoints.load(run.final_weights)
     with tf.distribute.get_strategy().scope():

@@ -16,7 +16,6 @@ Importing this module is cheap (no TensorFlow), so `netspec summary RUN` can use
 from __future__ import annotations
 
 import json
-import os
 import socket
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,9 +47,11 @@ class Run:
         try:
             return json.loads(self.manifest_file.read_text())
         except FileNotFoundError:
-            raise UsageError(f"{self.path} is not a run directory (no manifest.json)",
-                             hint="give a folder that `netspec train` created, "
-                                  "e.g. runs/<spec name>/<timestamp>") from None
+            raise UsageError(
+                f"{self.path} is not a run directory (no manifest.json)",
+                hint="give a folder that `netspec train` created, "
+                "e.g. runs/<spec name>/<timestamp>",
+            ) from None
         except (OSError, ValueError) as err:
             raise UserError(f"{self.manifest_file}: unreadable manifest ({err})") from None
 
@@ -74,8 +75,10 @@ def new_run(spec_name: str, out=None, root=RUNS_ROOT, now: datetime | None = Non
     if out is not None:
         path = Path(out)
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
-            raise UsageError(f"--out {path} already exists and is not an empty folder",
-                             hint="choose a new folder; to continue a run use --resume")
+            raise UsageError(
+                f"--out {path} already exists and is not an empty folder",
+                hint="choose a new folder; to continue a run use --resume",
+            )
         (path / "checkpoints").mkdir(parents=True, exist_ok=True)
         return Run(path)
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
@@ -112,19 +115,25 @@ def latest_run(root=RUNS_ROOT) -> Path:
     """The most recently started run under `root` that completed."""
     done = [run for run, manifest in find_runs(root) if manifest.get("status") == COMPLETED]
     if not done:
-        raise UserError(f"no completed run under {root}",
-                        hint="train one first: netspec train SPEC")
+        raise UserError(
+            f"no completed run under {root}", hint="train one first: netspec train SPEC"
+        )
     return done[-1].path
 
 
 def latest_unfinished_run(spec_name: str, root=RUNS_ROOT) -> Path:
     """The most recently started run of `spec_name` under `root` that did not complete and is
     not still running (interrupted, killed or failed)."""
-    runs = [run for run, manifest in find_runs(Path(root) / spec_name)
-            if manifest.get("status") != COMPLETED and not is_alive(manifest)]
+    runs = [
+        run
+        for run, manifest in find_runs(Path(root) / spec_name)
+        if manifest.get("status") != COMPLETED and not is_alive(manifest)
+    ]
     if not runs:
-        raise UserError(f"no unfinished run of '{spec_name}' under {Path(root) / spec_name}",
-                        hint="start a new run: netspec train SPEC (without --resume)")
+        raise UserError(
+            f"no unfinished run of '{spec_name}' under {Path(root) / spec_name}",
+            hint="start a new run: netspec train SPEC (without --resume)",
+        )
     return runs[-1].path
 
 
@@ -147,8 +156,10 @@ def resolve_spec_arg(arg) -> Path:
     path = Path(arg)
     if path.is_dir():
         if not is_run_dir(path):
-            raise UsageError(f"{path} is a folder, not a spec file or a run directory",
-                             hint="give a .yaml spec or a folder that `netspec train` created")
+            raise UsageError(
+                f"{path} is a folder, not a spec file or a run directory",
+                hint="give a .yaml spec or a folder that `netspec train` created",
+            )
         return Run(path).spec_file
     return path
 

@@ -33,8 +33,17 @@ from netspec.train.early_stopping import EarlyStopping
 from netspec.train.evaluation import evaluate_model
 from netspec.train.progress import BatchProgress, make_reporter
 from netspec.train.recorder import EpochRecorder, training_state
-from netspec.train.runs import (COMPLETED, FAILED, INTERRUPTED, RUNS_ROOT, Run, is_alive,
-                                latest_unfinished_run, new_run, open_run)
+from netspec.train.runs import (
+    COMPLETED,
+    FAILED,
+    INTERRUPTED,
+    RUNS_ROOT,
+    Run,
+    is_alive,
+    latest_unfinished_run,
+    new_run,
+    open_run,
+)
 
 
 class TrainingInterrupted(KeyboardInterrupt):
@@ -88,22 +97,30 @@ def _new(spec, out, quiet: bool) -> Path:
 def _resume(run: Run, quiet: bool) -> Path:
     manifest = run.manifest()
     if manifest.get("status") == COMPLETED:
-        raise UserError(f"run {run.path} already completed; nothing to resume",
-                        hint="train again without --resume to start a new run")
+        raise UserError(
+            f"run {run.path} already completed; nothing to resume",
+            hint="train again without --resume to start a new run",
+        )
     if is_alive(manifest):
-        raise UserError(f"run {run.path} is still being trained by process {manifest['pid']}",
-                        hint="wait for it, or stop it (Ctrl-C) and resume then")
+        raise UserError(
+            f"run {run.path} is still being trained by process {manifest['pid']}",
+            hint="wait for it, or stop it (Ctrl-C) and resume then",
+        )
     spec = netspec.spec.load(run.spec_file)
     if spec.hash != manifest["spec"]["hash"]:
-        raise UserError(f"{run.spec_file} was changed after the run started",
-                        hint="a run trains the spec it started with; start a new run instead")
+        raise UserError(
+            f"{run.spec_file} was changed after the run started",
+            hint="a run trains the spec it started with; start a new run instead",
+        )
     determinism.seed(spec.train["seed"])
     data = _load_data(spec)
     if data.fingerprint != manifest["data"]["fingerprint"]:
-        raise UserError(f"the data of run {run.path} changed since it started "
-                        f"({data.source}: fingerprint {data.fingerprint[:12]}, "
-                        f"was {manifest['data']['fingerprint'][:12]})",
-                        hint="restore the original data, or start a new run")
+        raise UserError(
+            f"the data of run {run.path} changed since it started "
+            f"({data.source}: fingerprint {data.fingerprint[:12]}, "
+            f"was {manifest['data']['fingerprint'][:12]})",
+            hint="restore the original data, or start a new run",
+        )
     model, meta = _model(spec), {}
     if run.last_checkpoint.exists():
         if manifest["init_from"] and manifest["init_from"]["freeze"]:
@@ -123,10 +140,12 @@ def _resume(run: Run, quiet: bool) -> Path:
 def _latest_unfinished(spec) -> Run:
     run = open_run(latest_unfinished_run(spec.name, RUNS_ROOT))
     if run.manifest()["spec"]["hash"] != spec.hash:
-        raise UserError(f"the latest unfinished run of '{spec.name}', {run.path}, was started "
-                        f"from a different version of {spec.path}",
-                        hint=f"resume it with: netspec train --resume {run.path}; or start a "
-                             "new run without --resume")
+        raise UserError(
+            f"the latest unfinished run of '{spec.name}', {run.path}, was started "
+            f"from a different version of {spec.path}",
+            hint=f"resume it with: netspec train --resume {run.path}; or start a "
+            "new run without --resume",
+        )
     return run
 
 
@@ -146,8 +165,9 @@ def _fit(run: Run, spec, data, model, manifest: dict, meta: dict, quiet: bool) -
     except KeyboardInterrupt:
         reporter.close()
         _end(run, spec, manifest, INTERRUPTED)
-        raise TrainingInterrupted(run.path, manifest["epochs_completed"],
-                                  spec.train["epochs"]) from None
+        raise TrainingInterrupted(
+            run.path, manifest["epochs_completed"], spec.train["epochs"]
+        ) from None
     except BaseException as err:
         reporter.close()
         _end(run, spec, manifest, FAILED, error=f"{type(err).__name__}: {err}")
@@ -159,8 +179,11 @@ def _fit(run: Run, spec, data, model, manifest: dict, meta: dict, quiet: bool) -
 def _epochs(run: Run, spec, data, model, manifest, meta, stopper, reporter) -> None:
     """One `fit` call per epoch, each on that epoch's batches (see batching.py)."""
     batches = Batches(data.x_train, data.y_train, spec, data.num_classes)
-    validation = None if data.x_val is None else Batches(
-        data.x_val, data.y_val, spec, data.num_classes).in_order()
+    validation = (
+        None
+        if data.x_val is None
+        else Batches(data.x_val, data.y_val, spec, data.num_classes).in_order()
+    )
     epochs = spec.train["epochs"]
     recorder = EpochRecorder(run, manifest, meta, stopper, reporter, epochs, batches.steps)
     callbacks = [recorder, *([BatchProgress(reporter)] if reporter.live else [])]
@@ -168,8 +191,15 @@ def _epochs(run: Run, spec, data, model, manifest, meta, stopper, reporter) -> N
         for epoch in range(meta.get("epochs_completed", 0), epochs):
             if stopper is not None and stopper.should_stop:  # a resumed run may have stopped
                 break
-            model.fit(batches.epoch(epoch), validation_data=validation, initial_epoch=epoch,
-                      epochs=epoch + 1, shuffle=False, verbose=0, callbacks=callbacks)
+            model.fit(
+                batches.epoch(epoch),
+                validation_data=validation,
+                initial_epoch=epoch,
+                epochs=epoch + 1,
+                shuffle=False,
+                verbose=0,
+                callbacks=callbacks,
+            )
     finally:
         recorder.close()
 
@@ -180,8 +210,10 @@ def _load_data(spec):
         print(f"warning: {warning}", file=sys.stderr)
     stop = spec.train["early_stopping"]
     if stop and stop["monitor"].startswith("val_") and data.x_val is None:
-        raise UserError(f"train.early_stopping monitors {stop['monitor']}, but the validation "
-                        "split is empty", hint="give data.split.validation, or monitor loss")
+        raise UserError(
+            f"train.early_stopping monitors {stop['monitor']}, but the validation split is empty",
+            hint="give data.split.validation, or monitor loss",
+        )
     return data
 
 
@@ -207,8 +239,11 @@ def _steps_per_epoch(spec, data) -> int:
 
 
 def _write_spec(run: Run, spec) -> None:
-    atomic.write_text(run.spec_file, f"# {spec.name}, resolved from {spec.path} by netspec "
-                      f"{netspec.__version__}\n" + yaml.safe_dump(spec.doc, sort_keys=False))
+    atomic.write_text(
+        run.spec_file,
+        f"# {spec.name}, resolved from {spec.path} by netspec "
+        f"{netspec.__version__}\n" + yaml.safe_dump(spec.doc, sort_keys=False),
+    )
     if netspec.spec.load(run.spec_file).hash != spec.hash:
         raise RuntimeError(f"bug: {run.spec_file} does not reload to the spec it was made from")
 
@@ -228,14 +263,21 @@ def _end(run: Run, spec, manifest: dict, status: str, error: str | None = None) 
 
 
 def _final_metrics(model, spec, data, manifest: dict) -> dict:
-    metrics = {"epochs_completed": manifest["epochs_completed"],
-               "stopped_early": manifest.get("stopped_early"),
-               "loss": "mean softmax cross-entropy, without regularization"}
-    for split, x, y in (("train", data.x_train, data.y_train),
-                        ("validation", data.x_val, data.y_val),
-                        ("test", data.x_test, data.y_test)):
+    metrics = {
+        "epochs_completed": manifest["epochs_completed"],
+        "stopped_early": manifest.get("stopped_early"),
+        "loss": "mean softmax cross-entropy, without regularization",
+    }
+    for split, x, y in (
+        ("train", data.x_train, data.y_train),
+        ("validation", data.x_val, data.y_val),
+        ("test", data.x_test, data.y_test),
+    ):
         if x is not None:
             result = evaluate_model(model, x, y, spec, data.class_names)
-            metrics[split] = {"loss": result.loss, "accuracy": result.accuracy,
-                              "examples": result.count}
+            metrics[split] = {
+                "loss": result.loss,
+                "accuracy": result.accuracy,
+                "examples": result.count,
+            }
     return metrics

@@ -14,13 +14,16 @@ import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
 
 _SCALAR = summary_pb2.SummaryMetadata(
-    plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"))
+    plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")
+)
 
 
 class EpochLogs:
     def __init__(self, tb_dir: Path):
-        self._writers = {split: tf.summary.create_file_writer(str(tb_dir / split))
-                         for split in ("train", "validation")}
+        self._writers = {
+            split: tf.summary.create_file_writer(str(tb_dir / split))
+            for split in ("train", "validation")
+        }
 
     def write(self, epoch: int, row: dict) -> None:
         """`row` is a history row: loss, val_loss, learning_rate, ... for 1-based `epoch`."""
@@ -29,8 +32,12 @@ class EpochLogs:
                 continue
             split = "validation" if key.startswith("val_") else "train"
             with self._writers[split].as_default():
-                tf.summary.write(f"epoch_{key.removeprefix('val_')}",
-                                 tf.constant(value, tf.float32), step=epoch, metadata=_SCALAR)
+                tf.summary.write(
+                    f"epoch_{key.removeprefix('val_')}",
+                    tf.constant(value, tf.float32),
+                    step=epoch,
+                    metadata=_SCALAR,
+                )
         for writer in self._writers.values():
             writer.flush()
 

@@ -34,8 +34,10 @@ def test_init_refuses_to_overwrite_without_force(netspec_process, tmp_path):
     target.write_text("# my own work\n")
     result = netspec_process("init", "mlp", "-o", target)
     assert result.returncode == 2
-    assert result.stderr == f"error: {target} exists; not overwriting it\n  hint: pass --force " \
-                            "to replace\n"
+    assert (
+        result.stderr == f"error: {target} exists; not overwriting it\n  hint: pass --force "
+        "to replace\n"
+    )
     assert target.read_text() == "# my own work\n"
     assert netspec_process("init", "mlp", "-o", target, "--force").returncode == 0
     assert target.read_text(encoding="utf-8") == templates()["mlp"]

@@ -20,9 +20,14 @@ def test_json_report_of_the_cnn():
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert [(x["name"], x["output_shape"], x["params"]) for x in report["layers"]] == [
-        ("conv1", [28, 28, 6], 6 * 6 * 6 + 6), ("conv2", [14, 14, 12], 5 * 5 * 6 * 12 + 12),
-        ("conv3", [7, 7, 24], 4 * 4 * 12 * 24 + 24), ("flatten_1", [1176], 0),
-        ("fc1", [200], 1176 * 200 + 200), ("dropout_1", [200], 0), ("logits", [10], 2010)]
+        ("conv1", [28, 28, 6], 6 * 6 * 6 + 6),
+        ("conv2", [14, 14, 12], 5 * 5 * 6 * 12 + 12),
+        ("conv3", [7, 7, 24], 4 * 4 * 12 * 24 + 24),
+        ("flatten_1", [1176], 0),
+        ("fc1", [200], 1176 * 200 + 200),
+        ("dropout_1", [200], 0),
+        ("logits", [10], 2010),
+    ]
     assert report["params"] == report["trainable_params"] == 244_076
     assert report["flops_per_example"] == sum(x["flops"] for x in report["layers"])
     assert report["input"] == {"name": "image", "shape": [28, 28, 1]}
@@ -49,8 +54,9 @@ def test_overrides_and_run_directories(tmp_path):
     run.mkdir(parents=True)
     shutil.copy(CNN, run / "spec.yaml")
     (run / "manifest.json").write_text("{}")  # what makes a folder a run directory
-    result = runner.invoke(app, ["summary", "--format", "json", str(run),
-                                 "--set", "layers.fc1.units=100"])
+    result = runner.invoke(
+        app, ["summary", "--format", "json", str(run), "--set", "layers.fc1.units=100"]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["layers"][4]["params"] == 1176 * 100 + 100
     folder = runner.invoke(app, ["summary", str(tmp_path)])  # a folder, not a run

@@ -35,15 +35,18 @@ def test_ok_line_counts_layers_and_parameters():
 
 
 def test_overrides_change_what_is_validated():
-    result = runner.invoke(app, ["validate", str(CNN), "--set", "layers.conv1.filters=12",
-                                 "--set", "train.epochs=3"])
+    result = runner.invoke(
+        app, ["validate", str(CNN), "--set", "layers.conv1.filters=12", "--set", "train.epochs=3"]
+    )
     # 6 more filters: conv1 gains 6 * (6*6 + 1) = 222 parameters; conv2, 6 more input
     # channels, gains 5*5*6 * 12 = 1,800
     assert result.stdout == f"{CNN}: ok (7 layers, 246,098 parameters)\n"
     result = runner.invoke(app, ["validate", str(CNN), "--set", "train.epochs=0"])
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        "--set train.epochs=0: error: train.epochs: must be >= 1, got 0", f"{CNN}: 1 error"]
+        "--set train.epochs=0: error: train.epochs: must be >= 1, got 0",
+        f"{CNN}: 1 error",
+    ]
 
 
 def test_every_error_of_every_file_is_reported_in_one_run():
@@ -54,20 +57,30 @@ def test_every_error_of_every_file_is_reported_in_one_run():
     lines = result.stderr.splitlines()
     assert sum(": error: " in line for line in lines) == 4 + 8
     assert [line for line in lines if line.endswith(" errors")] == [
-        f"{BROKEN}: 4 errors", f"{several}: 8 errors"]
+        f"{BROKEN}: 4 errors",
+        f"{several}: 8 errors",
+    ]
 
 
 def test_json_records_every_file():
     warned = SPECS / "notmnist.yaml"
-    result = runner.invoke(app, ["validate", "--format", "json", str(CNN), str(warned),
-                                 str(BROKEN)])
+    result = runner.invoke(
+        app, ["validate", "--format", "json", str(CNN), str(warned), str(BROKEN)]
+    )
     assert result.exit_code == 1
     cnn, notmnist, broken = json.loads(result.stdout)
     assert cnn == {"file": str(CNN), "valid": True, "diagnostics": []}
     assert notmnist["valid"] and [d["severity"] for d in notmnist["diagnostics"]] == ["warning"]
     assert not broken["valid"] and broken["diagnostics"][0] == {
-        "path": "layers[0].stride", "message": "must be >= 1, got 0", "code": "E-MINIMUM",
-        "hint": None, "severity": "error", "file": str(BROKEN), "line": 9, "col": 64}
+        "path": "layers[0].stride",
+        "message": "must be >= 1, got 0",
+        "code": "E-MINIMUM",
+        "hint": None,
+        "severity": "error",
+        "file": str(BROKEN),
+        "line": 9,
+        "col": 64,
+    }
 
 
 def test_exit_codes(netspec_process, tmp_path):
@@ -79,7 +92,9 @@ def test_exit_codes(netspec_process, tmp_path):
     assert netspec_process("validate", tmp_path).returncode == 2
     bad_format = netspec_process("validate", "--format", "xml", CNN)
     assert (bad_format.returncode, bad_format.stderr) == (
-        2, "error: --format must be text or json, got 'xml'\n")
+        2,
+        "error: --format must be text or json, got 'xml'\n",
+    )
     assert netspec_process("validate").returncode == 2
     undecodable = netspec_process("validate", CNN, "--set", "name=\udcff")  # the byte 0xff
     assert undecodable.returncode == 1 and "Traceback" not in undecodable.stderr
@@ -90,5 +105,9 @@ def test_json_reports_missing_files_as_usage_errors(tmp_path):
     result = runner.invoke(app, ["validate", "--format", "json", str(tmp_path / "x.yaml")])
     assert result.exit_code == 2
     [record] = json.loads(result.stdout)
-    assert record == {"file": str(tmp_path / "x.yaml"), "valid": False, "diagnostics": [],
-                      "error": f"{tmp_path / 'x.yaml'}: no such file"}
+    assert record == {
+        "file": str(tmp_path / "x.yaml"),
+        "valid": False,
+        "diagnostics": [],
+        "error": f"{tmp_path / 'x.yaml'}: no such file",
+    }

@@ -32,8 +32,16 @@ def test_variable_paths_do_not_depend_on_models_built_before(tmp_path):
     first = build_model(spec)
     build_model(spec_from(tmp_path, CNN.replace("conv1", "other"), "other.yaml"))
     second = build_model(spec)
-    expected = ["conv1/kernel", "conv1/bias", "bn1/gamma", "bn1/beta", "bn1/moving_mean",
-                "bn1/moving_variance", "logits/kernel", "logits/bias"]
+    expected = [
+        "conv1/kernel",
+        "conv1/bias",
+        "bn1/gamma",
+        "bn1/beta",
+        "bn1/moving_mean",
+        "bn1/moving_variance",
+        "logits/kernel",
+        "logits/bias",
+    ]
     assert [v.path for v in first.weights] == expected
     assert [v.path for v in second.weights] == expected
 
@@ -46,9 +54,10 @@ def test_same_seed_gives_identical_initial_weights(tmp_path):
 
 def test_inserting_a_layer_keeps_the_other_layers_initial_weights(tmp_path):
     base = weights(build_model(spec_from(tmp_path, CNN)))
-    bigger = CNN.replace("  - {type: flatten}",
-                         "  - {type: conv2d, name: extra, filters: 4, kernel: 3}\n"
-                         "  - {type: flatten}")
+    bigger = CNN.replace(
+        "  - {type: flatten}",
+        "  - {type: conv2d, name: extra, filters: 4, kernel: 3}\n  - {type: flatten}",
+    )
     grown = weights(build_model(spec_from(tmp_path, bigger, "grown.yaml")))
     np.testing.assert_array_equal(base["conv1/kernel"], grown["conv1/kernel"])
     assert "extra/kernel" in grown
@@ -79,15 +88,17 @@ data: {{source: synthetic}}
     # TF 'same' padding for size 7, kernel 4, stride 2: total 3 -> (1, 2); width 9, k 3: 2 -> (1, 1)
     padded = tf.pad(x, [[0, 0], [1, 2], [1, 1], [0, 0]], mode=mode.upper())
     kernel = model.get_layer("conv1").kernel
-    expected = tf.nn.conv2d(padded, kernel, strides=2, padding="VALID") + \
-        model.get_layer("conv1").bias
+    expected = (
+        tf.nn.conv2d(padded, kernel, strides=2, padding="VALID") + model.get_layer("conv1").bias
+    )
     np.testing.assert_allclose(conv_out, expected, atol=1e-5)
     assert tuple(conv_out.shape[1:]) == spec.layer_infos()[0].output_shape == (4, 5, 3)
 
 
 def test_l2_means_half_lambda_sum_of_squares(tmp_path):
-    text = CNN.replace("units: 10}", "units: 10, l2: 0.5}").replace("train: {seed: 3}",
-                                                                     "train: {seed: 3, l2: 0.1}")
+    text = CNN.replace("units: 10}", "units: 10, l2: 0.5}").replace(
+        "train: {seed: 3}", "train: {seed: 3, l2: 0.1}"
+    )
     model = build_model(spec_from(tmp_path, text))
     model(np.zeros((1, 12, 12, 1), "float32"))
     w = weights(model)

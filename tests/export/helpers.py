@@ -20,9 +20,20 @@ layers:
 train: {seed: 3}
 data: {source: synthetic, classes: 4, examples: 120, split: {train: 0.5, test: 0.5}}
 """
-SMALL_PARAMS = ["conv1/kernel", "conv1/bias", "bn1/gamma", "bn1/beta", "bn1/moving_mean",
-                "bn1/moving_variance", "conv2/kernel", "conv2/bias", "fc1/kernel", "fc1/bias",
-                "logits/kernel", "logits/bias"]
+SMALL_PARAMS = [
+    "conv1/kernel",
+    "conv1/bias",
+    "bn1/gamma",
+    "bn1/beta",
+    "bn1/moving_mean",
+    "bn1/moving_variance",
+    "conv2/kernel",
+    "conv2/bias",
+    "fc1/kernel",
+    "fc1/bias",
+    "logits/kernel",
+    "logits/bias",
+]
 
 # A different network over the same input, built in the same process as SMALL.
 OTHER = """\
@@ -74,9 +85,16 @@ def export(spec_path: Path, out_dir: Path, overrides=(), **options):
 
     spec, model = build(spec_path, overrides)
     real_batch, class_names, notes = verification_batch(spec)
-    return export_model(spec, model, Path(out_dir), ExportOptions.from_spec(spec.export, **options),
-                        source=str(Path(spec_path).resolve()), class_names=class_names,
-                        real_batch=real_batch, notes=tuple(notes))
+    return export_model(
+        spec,
+        model,
+        Path(out_dir),
+        ExportOptions.from_spec(spec.export, **options),
+        source=str(Path(spec_path).resolve()),
+        class_names=class_names,
+        real_batch=real_batch,
+        notes=tuple(notes),
+    )
 
 
 if __name__ == "__main__":  # python -m tests.export.helpers SPEC OUT

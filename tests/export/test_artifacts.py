@@ -46,9 +46,15 @@ def saved_variables(loaded):
 
 def test_exported_files(exported):
     assert exported.files == [
-        "model.onnx", "names.json", "saved_model/fingerprint.pb", "saved_model/netspec.json",
-        "saved_model/saved_model.pb", "saved_model/variables/variables.data-00000-of-00001",
-        "saved_model/variables/variables.index", "verification.json"]
+        "model.onnx",
+        "names.json",
+        "saved_model/fingerprint.pb",
+        "saved_model/netspec.json",
+        "saved_model/saved_model.pb",
+        "saved_model/variables/variables.data-00000-of-00001",
+        "saved_model/variables/variables.index",
+        "verification.json",
+    ]
 
 
 def test_onnx_initializers_are_the_tf_variables_by_name(onnx_model, keras_values, loaded):
@@ -84,7 +90,9 @@ def test_onnx_interface_is_checked_and_batch_is_dynamic(exported, onnx_model, sm
 
     assert [(i.name, dims(i)) for i in onnx_model.graph.input] == [("image", ["batch", 12, 12, 1])]
     assert [(o.name, dims(o)) for o in onnx_model.graph.output] == [
-        ("logits", ["batch", 4]), ("probabilities", ["batch", 4])]
+        ("logits", ["batch", 4]),
+        ("probabilities", ["batch", 4]),
+    ]
     session = ort.InferenceSession(str(exported.out_dir / "model.onnx"))
     _, model = small_model
     for n in (1, 7):
@@ -112,7 +120,9 @@ def test_saved_model_signature_names_and_raw_pixels(loaded, small_model):
 
     signature = loaded.signatures["serving_default"]
     assert signature.structured_input_signature == (
-        (), {"image": tf.TensorSpec((None, 12, 12, 1), tf.float32, name="image")})
+        (),
+        {"image": tf.TensorSpec((None, 12, 12, 1), tf.float32, name="image")},
+    )
     assert sorted(signature.structured_outputs) == ["logits", "probabilities"]
     assert sorted(saved_variables(loaded)) == sorted(f"{name}:0" for name in SMALL_PARAMS)
     _, model = small_model
@@ -129,14 +139,19 @@ def test_checkpoint_holds_only_the_parameters_under_readable_keys(exported, kera
     reader = tf.train.load_checkpoint(prefix)
     for name, value in keras_values.items():
         np.testing.assert_array_equal(
-            reader.get_tensor(f"params/{name}/.ATTRIBUTES/VARIABLE_VALUE"), value)
+            reader.get_tensor(f"params/{name}/.ATTRIBUTES/VARIABLE_VALUE"), value
+        )
 
 
 def test_saved_model_cli_shows_the_signature(exported):
     cli = f"{sys.exec_prefix}/bin/saved_model_cli"
-    shown = subprocess.run([cli, "show", "--all", "--dir", str(exported.out_dir / "saved_model")],
-                           capture_output=True, text=True, check=True).stdout
-    signature = shown[shown.index("signature_def['serving_default']"):]
+    shown = subprocess.run(
+        [cli, "show", "--all", "--dir", str(exported.out_dir / "saved_model")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    signature = shown[shown.index("signature_def['serving_default']") :]
     assert "inputs['image'] tensor_info:" in signature
     assert "shape: (-1, 12, 12, 1)" in signature
     assert "outputs['logits'] tensor_info:" in signature
@@ -146,8 +161,9 @@ def test_saved_model_cli_shows_the_signature(exported):
 def test_keras_tfsm_layer_runs_it(exported, small_model):
     import keras
 
-    layer = keras.layers.TFSMLayer(str(exported.out_dir / "saved_model"),
-                                   call_endpoint="serving_default")
+    layer = keras.layers.TFSMLayer(
+        str(exported.out_dir / "saved_model"), call_endpoint="serving_default"
+    )
     _, model = small_model
     x = raw_batch(4)
     outputs = layer(x)
@@ -177,7 +193,10 @@ def test_names_json_lists_each_parameter_in_each_format(exported, keras_values):
         shape = list(keras_values[entry["name"]].shape)
         assert entry["shape"] == shape and entry["dtype"] == "float32"
         assert entry["saved_model"] == {
-            "variable": f"{entry['name']}:0", "shape": shape, "dtype": "float32",
-            "checkpoint_key": f"params/{entry['name']}/.ATTRIBUTES/VARIABLE_VALUE"}
+            "variable": f"{entry['name']}:0",
+            "shape": shape,
+            "dtype": "float32",
+            "checkpoint_key": f"params/{entry['name']}/.ATTRIBUTES/VARIABLE_VALUE",
+        }
         assert entry["onnx"] == {"initializer": entry["name"], "shape": shape, "dtype": "float32"}
     assert [p["trainable"] for p in names["parameters"]].count(False) == 2  # BN statistics

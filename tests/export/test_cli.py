@@ -20,13 +20,18 @@ HEAVY = ("tensorflow", "keras", "onnx", "tf2onnx", "onnxruntime")
 
 def errors(result) -> list[str]:
     """stderr without TensorFlow's start-up logging."""
-    return [line for line in result.stderr.splitlines()
-            if line.startswith(("error:", "  hint:", "verification", "  "))]
+    return [
+        line
+        for line in result.stderr.splitlines()
+        if line.startswith(("error:", "  hint:", "verification", "  "))
+    ]
 
 
 def test_command_modules_import_cheaply():
-    code = ("import sys, netspec.cli.export, netspec.cli.predict, netspec.export.predict; "
-            f"print([m for m in {HEAVY!r} if m in sys.modules])")
+    code = (
+        "import sys, netspec.cli.export, netspec.cli.predict, netspec.export.predict; "
+        f"print([m for m in {HEAVY!r} if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -42,16 +47,20 @@ def test_export_onnx_right_after_train(netspec_process, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "verification passed" in result.stdout
     out = tmp_path / run / "export"
-    assert sorted(p.name for p in out.iterdir()) == ["model.onnx", "names.json",
-                                                      "verification.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "model.onnx",
+        "names.json",
+        "verification.json",
+    ]
     report = json.loads((out / "verification.json").read_text())
     assert report["passed"] and report["batches"]["test"]["size"] == 60
 
     from netspec.train.runs import load_run
 
     _, model = load_run(tmp_path / run)  # the trained weights are what was exported
-    initializers = {i.name: numpy_helper.to_array(i)
-                    for i in onnx.load(out / "model.onnx").graph.initializer}
+    initializers = {
+        i.name: numpy_helper.to_array(i) for i in onnx.load(out / "model.onnx").graph.initializer
+    }
     for variable in model.variables:
         if variable.path in helpers.SMALL_PARAMS:
             np.testing.assert_array_equal(initializers[variable.path], variable.numpy())
@@ -65,16 +74,22 @@ def test_export_a_spec_file_with_fresh_weights(netspec_process, tmp_path):
     result = netspec_process("export", spec, "--saved-model", "--out", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "names.json", "saved_model", "verification.json"]
+        "names.json",
+        "saved_model",
+        "verification.json",
+    ]
     names = json.loads((tmp_path / "out" / "names.json").read_text())
     assert [p["name"] for p in names["parameters"]] == helpers.SMALL_PARAMS
 
 
-@pytest.mark.parametrize("args, message, code", [
-    (["--opset", "19"], "error: ONNX opset 19 is not supported", 2),
-    ([], "error: no completed run under runs", 1),
-    (["missing.yaml"], "error: missing.yaml: no such file", 2),
-])
+@pytest.mark.parametrize(
+    "args, message, code",
+    [
+        (["--opset", "19"], "error: ONNX opset 19 is not supported", 2),
+        ([], "error: no completed run under runs", 1),
+        (["missing.yaml"], "error: missing.yaml: no such file", 2),
+    ],
+)
 def test_export_usage_errors_are_one_line_and_fast(netspec_process, tmp_path, args, message, code):
     if args[:1] == ["--opset"]:
         args = [helpers.write_spec(tmp_path, helpers.SMALL, "small"), *args]
@@ -112,13 +127,26 @@ def inputs(tmp_path_factory):
 @pytest.mark.slow
 def test_predict_onnx_on_png_npz_idx(netspec_process, exported, small_model, inputs):
     folder, images = inputs
-    result = netspec_process("predict", exported.out_dir / "model.onnx", "digit.png",
-                             "batch.npz", "images-idx3-ubyte", "--top-k", "2", "--format", "json",
-                             cwd=folder)
+    result = netspec_process(
+        "predict",
+        exported.out_dir / "model.onnx",
+        "digit.png",
+        "batch.npz",
+        "images-idx3-ubyte",
+        "--top-k",
+        "2",
+        "--format",
+        "json",
+        cwd=folder,
+    )
     assert result.returncode == 0, result.stderr
     records = json.loads(result.stdout)
-    assert [r["input"] for r in records] == ["digit.png", "batch.npz[0]", "batch.npz[1]",
-                                             "images-idx3-ubyte"]  # one example: no index
+    assert [r["input"] for r in records] == [
+        "digit.png",
+        "batch.npz[0]",
+        "batch.npz[1]",
+        "images-idx3-ubyte",
+    ]  # one example: no index
     _, model = small_model
     logits = np.asarray(model(images[..., None].astype(np.float32)), dtype=np.float64)
     probabilities = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
@@ -144,12 +172,16 @@ def test_predict_saved_model_matches_onnx(exported, inputs):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("args, message, code", [
-    (["nothing.png"], "error: nothing.png: no such file", 2),
-    (["corrupt.png"], "error: corrupt.png: not a readable image, .npz or IDX file", 1),
-])
-def test_predict_bad_inputs_are_one_line_errors(netspec_process, exported, inputs, args, message,
-                                                code):
+@pytest.mark.parametrize(
+    "args, message, code",
+    [
+        (["nothing.png"], "error: nothing.png: no such file", 2),
+        (["corrupt.png"], "error: corrupt.png: not a readable image, .npz or IDX file", 1),
+    ],
+)
+def test_predict_bad_inputs_are_one_line_errors(
+    netspec_process, exported, inputs, args, message, code
+):
     result = netspec_process("predict", exported.out_dir / "model.onnx", *args, cwd=inputs[0])
     assert result.returncode == code
     assert len(errors(result)) == 1 and errors(result)[0].startswith(message)

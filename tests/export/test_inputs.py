@@ -16,8 +16,11 @@ def test_png_is_one_example_in_the_raw_range(tmp_path):
     assert x.shape == (1, 12, 12, 1) and x.dtype == np.float32
     np.testing.assert_array_equal(x[0, :, :, 0], pixels)
     # digits-like sources take 0..16: image pixels are mapped onto that range
-    np.testing.assert_allclose(read_input(tmp_path / "a.png", SHAPE, (0, 16))[0, :, :, 0],
-                               pixels.astype(np.float64) * 16 / 255, rtol=1e-6)
+    np.testing.assert_allclose(
+        read_input(tmp_path / "a.png", SHAPE, (0, 16))[0, :, :, 0],
+        pixels.astype(np.float64) * 16 / 255,
+        rtol=1e-6,
+    )
 
 
 def test_rgb_jpeg_is_converted_and_resized(tmp_path):
@@ -54,12 +57,15 @@ def test_missing_file_is_a_usage_error(tmp_path):
         read_input(tmp_path / "nope.png", SHAPE, None)
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"\x89PNG\r\n\x1a\n truncated", "not a readable image"),
-    (b"PK\x03\x04 not really a zip", "not a readable .npz"),
-    (b"\0\0\x08\x03\0\0\0\x02", "truncated"),
-    (b"plain text", "not a readable image"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"\x89PNG\r\n\x1a\n truncated", "not a readable image"),
+        (b"PK\x03\x04 not really a zip", "not a readable .npz"),
+        (b"\0\0\x08\x03\0\0\0\x02", "truncated"),
+        (b"plain text", "not a readable image"),
+    ],
+)
 def test_corrupt_files_are_one_line_user_errors(tmp_path, content, message):
     (tmp_path / "bad").write_bytes(content)
     with pytest.raises(UserError, match=message) as info:

@@ -26,9 +26,12 @@ def test_sigkill_during_export_keeps_previous_artifacts(tmp_path, exported, smal
     (target / "previous.txt").write_text("from the export before")
     before = snapshot(target)
 
-    child = subprocess.Popen([sys.executable, "-m", "tests.export.helpers", str(small_spec),
-                              str(target)], cwd=REPO, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.export.helpers", str(small_spec), str(target)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while not any(tmp_path.glob(".export.tmp-*/*")):  # it has started writing
         assert child.poll() is None, "the export finished before it could be killed"

@@ -7,8 +7,13 @@ from netspec.export.verify import verify
 
 def run(logits: np.ndarray, error: float) -> bool:
     batch = np.zeros((len(logits), 1), np.float32)
-    report = verify(lambda x: logits, {"onnx": lambda x: logits + error},
-                    {"test": batch}, feed=lambda x: x, tolerance=1e-5)
+    report = verify(
+        lambda x: logits,
+        {"onnx": lambda x: logits + error},
+        {"test": batch},
+        feed=lambda x: x,
+        tolerance=1e-5,
+    )
     return report["passed"]
 
 
@@ -26,7 +31,12 @@ def test_large_logits_allow_float32_round_off_in_proportion():
 
 def test_a_changed_argmax_fails_whatever_the_difference():
     logits = np.array([[1.0, 1.0 - 1e-7, 0.0]])
-    report = verify(lambda x: logits, {"onnx": lambda x: logits[:, [1, 0, 2]]},
-                    {"test": np.zeros((1, 1))}, feed=lambda x: x, tolerance=1e-5)
+    report = verify(
+        lambda x: logits,
+        {"onnx": lambda x: logits[:, [1, 0, 2]]},
+        {"test": np.zeros((1, 1))},
+        feed=lambda x: x,
+        tolerance=1e-5,
+    )
     assert not report["passed"]
     assert report["engines"]["onnx"]["test"]["argmax_mismatches"] == 1

@@ -39,11 +39,12 @@ def child(tmp_path):
 
 def test_mappings_merge_and_lists_replace(child):
     data = load_composed(child).data
-    assert data["train"] == {"optimizer": {"type": "momentum", "momentum": 0.9,
-                                           "nesterov": True},
-                             "epochs": 5, "batch_size": 32}
-    assert data["layers"] == [{"type": "flatten"},
-                              {"type": "dense", "name": "logits", "units": 10}]
+    assert data["train"] == {
+        "optimizer": {"type": "momentum", "momentum": 0.9, "nesterov": True},
+        "epochs": 5,
+        "batch_size": 32,
+    }
+    assert data["layers"] == [{"type": "flatten"}, {"type": "dense", "name": "logits", "units": 10}]
     assert "extends" not in data
 
 
@@ -64,7 +65,9 @@ def test_errors_in_the_base_are_reported_in_the_base(child):
         load(child)
     [error] = caught.value.diagnostics
     assert (error.dotted, error.location) == (
-        "train.epochs", Location(str(child.parent / "base.yaml"), 8, 11))
+        "train.epochs",
+        Location(str(child.parent / "base.yaml"), 8, 11),
+    )
 
 
 def test_a_spec_extending_itself_is_a_cycle(tmp_path):
@@ -88,19 +91,22 @@ def overridden(*overrides: str):
     return doc
 
 
-@pytest.mark.parametrize("override, path, value", [
-    ("train.epochs=3", ("train", "epochs"), 3),
-    ("layers.conv1.filters=12", ("layers", 0, "filters"), 12),
-    ("layers.2.units=32", ("layers", 2, "units"), 32),
-    ("layers.-1.units=32", ("layers", 2, "units"), 32),
-    ("layers.flatten_1.name=flat", ("layers", 1, "name"), "flat"),
-    ("train.optimizer={type: sgd}", ("train", "optimizer"), {"type": "sgd"}),
-    ("input.shape=[784]", ("input", "shape"), [784]),
-    ("train.learning_rate=1e-3", ("train", "learning_rate"), 0.001),
-    ("data.source=digits", ("data", "source"), "digits"),
-    ("name=a=b", ("name",), "a=b"),
-    ("train.early_stopping=", ("train", "early_stopping"), None),
-])
+@pytest.mark.parametrize(
+    "override, path, value",
+    [
+        ("train.epochs=3", ("train", "epochs"), 3),
+        ("layers.conv1.filters=12", ("layers", 0, "filters"), 12),
+        ("layers.2.units=32", ("layers", 2, "units"), 32),
+        ("layers.-1.units=32", ("layers", 2, "units"), 32),
+        ("layers.flatten_1.name=flat", ("layers", 1, "name"), "flat"),
+        ("train.optimizer={type: sgd}", ("train", "optimizer"), {"type": "sgd"}),
+        ("input.shape=[784]", ("input", "shape"), [784]),
+        ("train.learning_rate=1e-3", ("train", "learning_rate"), 0.001),
+        ("data.source=digits", ("data", "source"), "digits"),
+        ("name=a=b", ("name",), "a=b"),
+        ("train.early_stopping=", ("train", "early_stopping"), None),
+    ],
+)
 def test_overrides_address_by_key_name_and_index(override, path, value):
     doc = overridden(override)
     target = doc.data
@@ -123,16 +129,19 @@ def test_keys_an_override_creates_are_located_at_it():
         assert doc.where(path, key=True) == Location("--set data.augment.shift=0.1")
 
 
-@pytest.mark.parametrize("override, path, message", [
-    ("train.epochs", "", "override 'train.epochs' is not of the form path=value"),
-    ("=3", "", "is not of the form path=value"),
-    ("layers.conv9.filters=3", "layers", "no item named 'conv9'"),
-    ("layers.3.units=3", "layers", "index 3 is out of range (3 items)"),
-    ("train.epochs.max=3", "train.epochs", "cannot set 'max': the value here is 5"),
-    ("train.epochs=[1, 2", "", "invalid YAML: did not find expected ',' or ']'"),
-    ("train.epochs=!!python/name:os.system", "", "is not allowed: specs are plain data"),
-    ("name=\udcff", "", "character U+DCFF is not allowed"),  # an undecodable byte in argv
-])
+@pytest.mark.parametrize(
+    "override, path, message",
+    [
+        ("train.epochs", "", "override 'train.epochs' is not of the form path=value"),
+        ("=3", "", "is not of the form path=value"),
+        ("layers.conv9.filters=3", "layers", "no item named 'conv9'"),
+        ("layers.3.units=3", "layers", "index 3 is out of range (3 items)"),
+        ("train.epochs.max=3", "train.epochs", "cannot set 'max': the value here is 5"),
+        ("train.epochs=[1, 2", "", "invalid YAML: did not find expected ',' or ']'"),
+        ("train.epochs=!!python/name:os.system", "", "is not allowed: specs are plain data"),
+        ("name=\udcff", "", "character U+DCFF is not allowed"),  # an undecodable byte in argv
+    ],
+)
 def test_bad_overrides_are_located_at_the_option(override, path, message):
     with pytest.raises(SpecError) as caught:
         overridden(override)
@@ -157,5 +166,6 @@ def test_override_type_errors_point_at_the_option(child):
     with pytest.raises(SpecError) as caught:
         load(child, ["train.epochs=three"])
     [error] = caught.value.diagnostics
-    assert error.render() == ("--set train.epochs=three: error: train.epochs: must be an "
-                              "integer, got string 'three'")
+    assert error.render() == (
+        "--set train.epochs=three: error: train.epochs: must be an integer, got string 'three'"
+    )

@@ -28,8 +28,11 @@ print(sorted(name for name in ("tensorflow", "keras", "tf2onnx", "onnxruntime", 
 
 def test_validate_and_summary_leave_tensorflow_unimported():
     for path in CHECKED:
-        result = subprocess.run([sys.executable, "-c", SCRIPT, str(path),
-                                 *comments(path, "set")],
-                                capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-c", SCRIPT, str(path), *comments(path, "set")],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 0, result.stderr
         assert result.stdout.splitlines()[-1] == "[]", path

@@ -16,14 +16,18 @@ from netspec.spec.yamlpos import load as load_yaml
 from tests.specs.spec_corpus import SHIPPED, VALID
 
 COMMITTED = Path(__file__).resolve().parents[2] / "schema" / "netspec.schema.json"
-TEMPLATES = sorted(p for p in resources.files("netspec").joinpath("templates").iterdir()
-                   if p.name.endswith(".yaml"))
+TEMPLATES = sorted(
+    p
+    for p in resources.files("netspec").joinpath("templates").iterdir()
+    if p.name.endswith(".yaml")
+)
 STANDALONE = SHIPPED + TEMPLATES + [p for p in VALID if "extends:" not in p.read_text()]
 
 
 def test_the_committed_schema_is_up_to_date():
     assert COMMITTED.read_text(encoding="utf-8") == schema_text(), (
-        "schema/netspec.schema.json is stale: run `netspec schema -o schema/netspec.schema.json`")
+        "schema/netspec.schema.json is stale: run `netspec schema -o schema/netspec.schema.json`"
+    )
 
 
 def test_the_schema_is_a_valid_draft_2020_12_schema():
@@ -46,15 +50,28 @@ def test_every_layer_type_has_a_description_and_a_valid_example(name):
     assert all(field["description"] for field in definition["properties"].values())
     [example] = definition["examples"]
     assert example["type"] == name
-    assert list(Draft202012Validator(json_schema()).iter_errors(
-        {"input": {"shape": [28, 28, 1]}, "layers": [example]})) == []
+    assert (
+        list(
+            Draft202012Validator(json_schema()).iter_errors(
+                {"input": {"shape": [28, 28, 1]}, "layers": [example]}
+            )
+        )
+        == []
+    )
 
 
 def test_the_schema_rejects_what_the_language_rejects():
     validator = Draft202012Validator(json_schema())
-    bad = {"input": {"shape": [28, 28, 1]},
-           "layers": [{"type": "conv2d", "filters": 6, "kernel": 5, "stride": 0},
-                      {"type": "dense", "units": 10, "activaton": "relu"}],
-           "train": {"optimizer": "adma"}}
+    bad = {
+        "input": {"shape": [28, 28, 1]},
+        "layers": [
+            {"type": "conv2d", "filters": 6, "kernel": 5, "stride": 0},
+            {"type": "dense", "units": 10, "activaton": "relu"},
+        ],
+        "train": {"optimizer": "adma"},
+    }
     assert sorted(".".join(map(str, e.absolute_path)) for e in validator.iter_errors(bad)) == [
-        "layers.0.stride", "layers.1", "train.optimizer"]
+        "layers.0.stride",
+        "layers.1",
+        "train.optimizer",
+    ]

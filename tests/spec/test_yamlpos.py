@@ -21,14 +21,19 @@ layers:
 def errors(text: str) -> list[tuple]:
     with pytest.raises(SpecError) as caught:
         load(text, "f.yaml")
-    return [(d.code, d.dotted, d.location.line, d.location.col, d.message)
-            for d in caught.value.diagnostics]
+    return [
+        (d.code, d.dotted, d.location.line, d.location.col, d.message)
+        for d in caught.value.diagnostics
+    ]
 
 
 def test_keys_and_values_are_located_by_path():
     doc = load(TEXT, "f.yaml")
-    assert doc.data == {"name": "demo", "input": {"shape": [28, 28, 1]},
-                        "layers": [{"type": "flatten"}, {"type": "dense", "units": 10}]}
+    assert doc.data == {
+        "name": "demo",
+        "input": {"shape": [28, 28, 1]},
+        "layers": [{"type": "flatten"}, {"type": "dense", "units": 10}],
+    }
     assert doc.keys[("input", "shape")] == Location("f.yaml", 3, 3)
     assert doc.values[("input", "shape")] == Location("f.yaml", 3, 10)
     assert doc.values[("input", "shape", 2)] == Location("f.yaml", 3, 19)
@@ -44,30 +49,43 @@ def test_where_walks_up_to_the_closest_known_location():
     assert doc.where(("missing",)) == Location("f.yaml", 1, 1)
 
 
-@pytest.mark.parametrize("text, value", [
-    ("a: 1e-3", 0.001), ("a: 5E+2", 500.0), ("a: -.5e1", -5.0), ("a: 1.0e3", 1000.0),
-    ("a: '1e-3'", "1e-3"), ("a: !!str 1e-3", "1e-3"), ("a: 0x10", 16), ("a: 2024-01-01",
-                                                                         "2024-01-01"),
-    ("a: ~", None), ("a: true", True), ("a: 1_000", 1000),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("a: 1e-3", 0.001),
+        ("a: 5E+2", 500.0),
+        ("a: -.5e1", -5.0),
+        ("a: 1.0e3", 1000.0),
+        ("a: '1e-3'", "1e-3"),
+        ("a: !!str 1e-3", "1e-3"),
+        ("a: 0x10", 16),
+        ("a: 2024-01-01", "2024-01-01"),
+        ("a: ~", None),
+        ("a: true", True),
+        ("a: 1_000", 1000),
+    ],
+)
 def test_scalars_are_plain_values(text, value):
     assert load(text, "f.yaml").data["a"] == value
 
 
-@pytest.mark.parametrize("text, code, line, col, message", [
-    ("a: .inf", "E-NUMBER", 1, 4, ".inf is not allowed: numbers must be finite"),
-    ("a: 1\nb: cé\x01", "E-YAML", 2, 6, "invalid YAML: character U+0001 is not allowed"),
-    ("a: !!binary aGk=", "E-TAG", 1, 4, "tag 'tag:yaml.org,2002:binary' is not allowed"),
-    ("a: !!set {x, y}", "E-TAG", 1, 4, "tag 'tag:yaml.org,2002:set' is not allowed"),
-    ("a: !custom 3", "E-TAG", 1, 4, "tag '!custom' is not allowed"),
-    ("<<: {a: 1}\nb: 2", "E-YAML", 1, 1, "YAML merge keys (<<) are not supported"),
-    ("1: a", "E-KEY", 1, 1, "keys must be strings, got 1"),
-    ("a: &x\n  b: *x", "E-YAML", 1, 4, "recursive alias: a value contains itself"),
-    ("a: {b: 1, b: 2}", "E-DUPLICATE-KEY", 1, 11, "duplicate key 'b' (first given at line 1)"),
-    ("a: b: c", "E-YAML", 1, 5, "invalid YAML: mapping values are not allowed"),
-    ("a: 1\n---\nb: 2", "E-YAML", 2, 1, "several YAML documents"),
-    ("'text'", "E-ROOT", 1, 1, "got the value 'text'"),
-])
+@pytest.mark.parametrize(
+    "text, code, line, col, message",
+    [
+        ("a: .inf", "E-NUMBER", 1, 4, ".inf is not allowed: numbers must be finite"),
+        ("a: 1\nb: cé\x01", "E-YAML", 2, 6, "invalid YAML: character U+0001 is not allowed"),
+        ("a: !!binary aGk=", "E-TAG", 1, 4, "tag 'tag:yaml.org,2002:binary' is not allowed"),
+        ("a: !!set {x, y}", "E-TAG", 1, 4, "tag 'tag:yaml.org,2002:set' is not allowed"),
+        ("a: !custom 3", "E-TAG", 1, 4, "tag '!custom' is not allowed"),
+        ("<<: {a: 1}\nb: 2", "E-YAML", 1, 1, "YAML merge keys (<<) are not supported"),
+        ("1: a", "E-KEY", 1, 1, "keys must be strings, got 1"),
+        ("a: &x\n  b: *x", "E-YAML", 1, 4, "recursive alias: a value contains itself"),
+        ("a: {b: 1, b: 2}", "E-DUPLICATE-KEY", 1, 11, "duplicate key 'b' (first given at line 1)"),
+        ("a: b: c", "E-YAML", 1, 5, "invalid YAML: mapping values are not allowed"),
+        ("a: 1\n---\nb: 2", "E-YAML", 2, 1, "several YAML documents"),
+        ("'text'", "E-ROOT", 1, 1, "got the value 'text'"),
+    ],
+)
 def test_problems_are_located(text, code, line, col, message):
     [(got_code, _, got_line, got_col, got_message)] = errors(text)
     assert (got_code, got_line, got_col) == (code, line, col)
@@ -76,21 +94,28 @@ def test_problems_are_located(text, code, line, col, message):
 
 def test_every_problem_of_the_builder_is_reported():
     assert [e[:4] for e in errors("a: !!set {}\nb: .nan\nc: {d: 1, d: 2}\n")] == [
-        ("E-TAG", "a", 1, 4), ("E-NUMBER", "b", 2, 4), ("E-DUPLICATE-KEY", "c.d", 3, 11)]
+        ("E-TAG", "a", 1, 4),
+        ("E-NUMBER", "b", 2, 4),
+        ("E-DUPLICATE-KEY", "c.d", 3, 11),
+    ]
 
 
 def test_an_alias_bomb_stops_at_the_node_limit():
     levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"] + [
-        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)
+    ]
     [(code, _, _, _, message)] = errors("\n".join(levels))
     assert code == "E-YAML" and "more than 100,000 values" in message
 
 
-@pytest.mark.parametrize("text, line, col", [
-    ("a: " + "[" * 40 + "]" * 40, 1, 35),  # the top-level mapping is the first level
-    # b holds a 20 levels down, so a's 12th list is the 33rd level
-    ("a: &a " + "[" * 20 + "1" + "]" * 20 + "\nb: " + "[" * 20 + "*a" + "]" * 20, 1, 19),
-])
+@pytest.mark.parametrize(
+    "text, line, col",
+    [
+        ("a: " + "[" * 40 + "]" * 40, 1, 35),  # the top-level mapping is the first level
+        # b holds a 20 levels down, so a's 12th list is the 33rd level
+        ("a: &a " + "[" * 20 + "1" + "]" * 20 + "\nb: " + "[" * 20 + "*a" + "]" * 20, 1, 19),
+    ],
+)
 def test_deep_nesting_is_refused(text, line, col):
     [(code, _, got_line, got_col, message)] = errors(text)
     assert (code, got_line, got_col) == ("E-YAML", line, col)

@@ -15,4 +15,4 @@ def comments(spec: Path, tag: str) -> list[str]:
     """The values of the spec's `# TAG: value` comment lines (`# set: train.epochs=3`)."""
     prefix = f"# {tag}: "
     text = spec.read_bytes().decode("utf-8", "replace")
-    return [line[len(prefix):] for line in text.splitlines() if line.startswith(prefix)]
+    return [line[len(prefix) :] for line in text.splitlines() if line.startswith(prefix)]

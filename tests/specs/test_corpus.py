@@ -39,8 +39,11 @@ def where(diagnostic, spec: Path) -> str:
 def reported_errors(spec: Path) -> list[tuple[str, str, str]]:
     with pytest.raises(SpecError) as caught:
         load(spec, comments(spec, "set"))
-    return [(where(d, spec), d.dotted or "-", f"{d.message}\n{d.hint}")
-            for d in caught.value.diagnostics if d.severity == "error"]
+    return [
+        (where(d, spec), d.dotted or "-", f"{d.message}\n{d.hint}")
+        for d in caught.value.diagnostics
+        if d.severity == "error"
+    ]
 
 
 def unmatched(expected: list[tuple], reported: list[tuple]) -> tuple[list, list]:
@@ -48,8 +51,14 @@ def unmatched(expected: list[tuple], reported: list[tuple]) -> tuple[list, list]
     left = list(reported)
     missing = []
     for loc, path, text in expected:
-        hit = next((r for r in left if r[:2] == (loc, path)
-                    and all(piece in r[2] for piece in text.split(" ... "))), None)
+        hit = next(
+            (
+                r
+                for r in left
+                if r[:2] == (loc, path) and all(piece in r[2] for piece in text.split(" ... "))
+            ),
+            None,
+        )
         if hit is None:
             missing.append((loc, path, text))
         else:
@@ -63,7 +72,8 @@ def test_invalid_spec_reports_exactly_its_expected_errors(spec):
     assert expected, f"{spec.name} has no `# expect:` lines"
     missing, unexpected = unmatched(expected, reported_errors(spec))
     assert not missing and not unexpected, (
-        f"expected, not reported: {missing}\nreported, not expected: {unexpected}")
+        f"expected, not reported: {missing}\nreported, not expected: {unexpected}"
+    )
 
 
 def test_the_invalid_corpus_covers_enough_cases():
@@ -99,20 +109,25 @@ def test_override_errors_point_at_the_set_option(netspec_process):
     options = [arg for override in comments(spec, "set") for arg in ("--set", override)]
     result = netspec_process("validate", spec, *options)
     assert result.returncode == 1
-    assert ("--set train.epochs=three: error: train.epochs: must be an integer, got string "
-            "'three'") in result.stderr.splitlines()
+    assert (
+        "--set train.epochs=three: error: train.epochs: must be an integer, got string 'three'"
+    ) in result.stderr.splitlines()
 
 
 def test_python_tags_are_reported_and_never_run(tmp_path, netspec_process):
     marker = tmp_path / "executed"
     spec = tmp_path / "tagged.yaml"
-    spec.write_text(f'input: {{shape: [784]}}\nlayers: [{{type: dense, units: 10}}]\n'
-                    f'name: !!python/object/apply:os.system ["touch {marker}"]\n'
-                    f'description: !!python/object/new:subprocess.call [["touch", "{marker}"]]\n')
+    spec.write_text(
+        f"input: {{shape: [784]}}\nlayers: [{{type: dense, units: 10}}]\n"
+        f'name: !!python/object/apply:os.system ["touch {marker}"]\n'
+        f'description: !!python/object/new:subprocess.call [["touch", "{marker}"]]\n'
+    )
     with pytest.raises(SpecError) as caught:
         load(spec)
     assert [(d.code, d.dotted) for d in caught.value.diagnostics] == [
-        ("E-TAG", "name"), ("E-TAG", "description")]
+        ("E-TAG", "name"),
+        ("E-TAG", "description"),
+    ]
     result = netspec_process("validate", spec)
     assert result.returncode == 1 and "is not allowed: specs are plain data" in result.stderr
     assert not marker.exists()

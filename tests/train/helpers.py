@@ -27,15 +27,38 @@ TINY = {
         {"type": "dropout", "keep_prob": 0.75},
         {"type": "dense", "name": "logits", "units": 3},
     ],
-    "train": {"epochs": 6, "batch_size": 16, "seed": 7, "steps_per_execution": 3,
-              "learning_rate": {"schedule": "decay_to_floor", "initial": 0.01,
-                                "floor": 0.001, "decay_steps": 200}},
-    "data": {"source": "synthetic", "classes": 3, "examples": 2000,
-             "split": {"train": 1600, "validation": 200, "test": 200},
-             "augment": {"shift": 0.1}},
+    "train": {
+        "epochs": 6,
+        "batch_size": 16,
+        "seed": 7,
+        "steps_per_execution": 3,
+        "learning_rate": {
+            "schedule": "decay_to_floor",
+            "initial": 0.01,
+            "floor": 0.001,
+            "decay_steps": 200,
+        },
+    },
+    "data": {
+        "source": "synthetic",
+        "classes": 3,
+        "examples": 2000,
+        "split": {"train": 1600, "validation": 200, "test": 200},
+        "augment": {"shift": 0.1},
+    },
 }
-PARAMS = ["conv1/kernel", "conv1/bias", "bn1/gamma", "bn1/beta", "bn1/moving_mean",
-          "bn1/moving_variance", "fc1/kernel", "fc1/bias", "logits/kernel", "logits/bias"]
+PARAMS = [
+    "conv1/kernel",
+    "conv1/bias",
+    "bn1/gamma",
+    "bn1/beta",
+    "bn1/moving_mean",
+    "bn1/moving_variance",
+    "fc1/kernel",
+    "fc1/bias",
+    "logits/kernel",
+    "logits/bias",
+]
 
 
 def write_spec(folder: Path, doc: dict = TINY, name: str = "tiny.yaml", **sections) -> Path:
@@ -70,10 +93,14 @@ def start_training(*args, cwd: Path) -> subprocess.Popen:
     background jobs do), so Python turns SIGINT into KeyboardInterrupt there.
     """
     return subprocess.Popen(
-        [sys.executable, "-m", "netspec", "train", *map(str, args)], cwd=cwd,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "netspec", "train", *map(str, args)],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 def wait_for_line(process: subprocess.Popen, prefix: str) -> list[str]:
@@ -83,5 +110,7 @@ def wait_for_line(process: subprocess.Popen, prefix: str) -> list[str]:
         lines.append(line)
         if line.startswith(prefix):
             return lines
-    raise AssertionError(f"no line starting with {prefix!r}; stdout: {''.join(lines)}; "
-                         f"stderr: {process.stderr.read()}")
+    raise AssertionError(
+        f"no line starting with {prefix!r}; stdout: {''.join(lines)}; "
+        f"stderr: {process.stderr.read()}"
+    )

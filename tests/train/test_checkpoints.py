@@ -20,8 +20,13 @@ def small_model(units=3):
 def test_round_trip_by_stable_names(tmp_path):
     model = small_model()
     state = checkpoints.model_state(model)
-    assert sorted(state) == ["drop/seed_generator_state", "fc1/bias", "fc1/kernel",
-                             "logits/bias", "logits/kernel"]
+    assert sorted(state) == [
+        "drop/seed_generator_state",
+        "fc1/bias",
+        "fc1/kernel",
+        "logits/bias",
+        "logits/kernel",
+    ]
     checkpoints.save(tmp_path / "c.npz", state, {"epochs_completed": 2})
 
     other = small_model()
@@ -37,8 +42,7 @@ def test_optimizer_keys_do_not_depend_on_how_many_optimizers_the_process_made():
     for optimizer in (first, second):
         optimizer.build(small_model().trainable_variables)
     assert first.name != second.name
-    assert sorted(checkpoints.optimizer_state(first)) == sorted(
-        checkpoints.optimizer_state(second))
+    assert sorted(checkpoints.optimizer_state(first)) == sorted(checkpoints.optimizer_state(second))
     assert "@optimizer/fc1_kernel_momentum" in checkpoints.optimizer_state(first)
 
 
@@ -53,7 +57,11 @@ def test_a_damaged_file_is_a_user_error(tmp_path):
 def test_assign_names_the_variable_whose_shape_differs(tmp_path):
     checkpoints.save(tmp_path / "c.npz", checkpoints.model_weights(small_model(units=3)))
     arrays, _ = checkpoints.load(tmp_path / "c.npz")
-    with pytest.raises(UserError, match=r"fc1/kernel has shape \(4, 3\) in the checkpoint "
-                                        r"but \(4, 5\) in the model"):
-        checkpoints.assign(checkpoints.model_weights(small_model(units=5)), arrays,
-                           tmp_path / "c.npz")
+    with pytest.raises(
+        UserError,
+        match=r"fc1/kernel has shape \(4, 3\) in the checkpoint "
+        r"but \(4, 5\) in the model",
+    ):
+        checkpoints.assign(
+            checkpoints.model_weights(small_model(units=5)), arrays, tmp_path / "c.npz"
+        )

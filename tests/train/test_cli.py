@@ -10,8 +10,10 @@ from tests.train import helpers
 def test_a_run_directory_needs_resume(netspec_process, reference_run):
     result = netspec_process("train", reference_run)
     assert result.returncode == 2
-    assert result.stderr == (f"error: {reference_run} is a run directory\n"
-                             f"  hint: to continue it: netspec train --resume {reference_run}\n")
+    assert result.stderr == (
+        f"error: {reference_run} is a run directory\n"
+        f"  hint: to continue it: netspec train --resume {reference_run}\n"
+    )
 
 
 def test_resume_does_not_take_set(netspec_process, reference_run):
@@ -25,7 +27,8 @@ def test_resuming_a_completed_run_is_refused(netspec_process, reference_run):
     assert result.returncode == 1
     assert result.stderr.splitlines()[-2:] == [
         f"error: run {reference_run} already completed; nothing to resume",
-        "  hint: train again without --resume to start a new run"]
+        "  hint: train again without --resume to start a new run",
+    ]
 
 
 @pytest.mark.slow

@@ -13,9 +13,15 @@ from tests.train import helpers
 
 @pytest.mark.slow
 def test_early_stopping_restores_the_best_epoch(tmp_path):
-    spec = helpers.write_spec(tmp_path, train={
-        **helpers.TINY["train"], "epochs": 30, "learning_rate": 0.05,
-        "early_stopping": {"monitor": "val_loss", "patience": 1, "min_delta": 0.5}})
+    spec = helpers.write_spec(
+        tmp_path,
+        train={
+            **helpers.TINY["train"],
+            "epochs": 30,
+            "learning_rate": 0.05,
+            "early_stopping": {"monitor": "val_loss", "patience": 1, "min_delta": 0.5},
+        },
+    )
     run = train(spec, out=tmp_path / "run", quiet=True)
 
     manifest = helpers.manifest(run)

@@ -30,7 +30,8 @@ def test_from_logits_counts_and_cross_entropy():
     assert result.per_class() == [
         {"class": "a", "examples": 2, "correct": 2, "accuracy": 1.0},
         {"class": "b", "examples": 2, "correct": 1, "accuracy": 0.5},
-        {"class": "c", "examples": 0, "correct": 0, "accuracy": None}]
+        {"class": "c", "examples": 0, "correct": 0, "accuracy": None},
+    ]
 
 
 def test_from_logits_is_stable_for_huge_logits():
@@ -64,20 +65,36 @@ def test_cli_json_on_another_source_with_its_own_test_files(reference_run, tmp_p
     write_idx(folder / "t10k-images-idx3-ubyte", x[60:, :, :, 0])
     write_idx(folder / "t10k-labels-idx1-ubyte", y[60:].astype(np.uint8))
 
-    result = runner.invoke(app, ["evaluate", str(reference_run), "--data", "idx", "--path",
-                                 str(folder), "--out", str(tmp_path / "out"), "--format", "json"])
+    result = runner.invoke(
+        app,
+        [
+            "evaluate",
+            str(reference_run),
+            "--data",
+            "idx",
+            "--path",
+            str(folder),
+            "--out",
+            str(tmp_path / "out"),
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["examples"] == 30 and "t10k" in report["data"]
     assert report["warnings"] == []
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["confusion-idx.png",
-                                                                   "evaluation-idx.json"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "confusion-idx.png",
+        "evaluation-idx.json",
+    ]
 
 
 @pytest.mark.slow
 def test_cli_text_report(reference_run, tmp_path):
-    result = runner.invoke(app, ["evaluate", str(reference_run), "--split", "validation",
-                                 "--out", str(tmp_path)])
+    result = runner.invoke(
+        app, ["evaluate", str(reference_run), "--split", "validation", "--out", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     assert f"{reference_run} on its validation split (200 examples)" in result.stdout
     assert f"confusion matrix: {tmp_path / 'confusion-validation.png'}" in result.stdout

@@ -14,19 +14,29 @@ from tests.train import helpers
 pytestmark = pytest.mark.slow
 
 # TINY with a wider fc1 replaced by a new fc2 and 5 classes instead of 3.
-CHANGED = {**helpers.TINY,
-           "name": "changed",
-           "layers": [*helpers.TINY["layers"][:3],
-                      {"type": "dense", "name": "fc1", "units": 16, "activation": "relu"},
-                      {"type": "dense", "name": "fc2", "units": 8, "activation": "relu"},
-                      {"type": "dense", "name": "logits", "units": 5}],
-           "data": {**helpers.TINY["data"], "classes": 5}}
+CHANGED = {
+    **helpers.TINY,
+    "name": "changed",
+    "layers": [
+        *helpers.TINY["layers"][:3],
+        {"type": "dense", "name": "fc1", "units": 16, "activation": "relu"},
+        {"type": "dense", "name": "fc2", "units": 8, "activation": "relu"},
+        {"type": "dense", "name": "logits", "units": 5},
+    ],
+    "data": {**helpers.TINY["data"], "classes": 5},
+}
 
 
 def changed_spec(tmp_path, reference_run, epochs=1, **init_from):
-    return load(helpers.write_spec(tmp_path, CHANGED, "changed.yaml",
-                                   train={**CHANGED["train"], "epochs": epochs},
-                                   init_from={"run": str(reference_run), **init_from}))
+    return load(
+        helpers.write_spec(
+            tmp_path,
+            CHANGED,
+            "changed.yaml",
+            train={**CHANGED["train"], "epochs": epochs},
+            init_from={"run": str(reference_run), **init_from},
+        )
+    )
 
 
 def layer_weights(model, name):
@@ -46,17 +56,23 @@ def test_loads_listed_layers_and_leaves_the_others_fresh(tmp_path, reference_run
     for name in ("fc1", "fc2", "logits"):  # not listed: same as a fresh build (seeded)
         for ours, theirs in zip(layer_weights(model, name), layer_weights(fresh, name)):
             np.testing.assert_array_equal(ours, theirs)
-    assert record == {"run": str(reference_run), "spec_hash": helpers.manifest(reference_run)[
-        "spec"]["hash"], "layers": ["conv1", "bn1"], "freeze": False}
+    assert record == {
+        "run": str(reference_run),
+        "spec_hash": helpers.manifest(reference_run)["spec"]["hash"],
+        "layers": ["conv1", "bn1"],
+        "freeze": False,
+    }
 
 
-def test_layers_null_means_every_layer_both_share_and_shape_changes_are_named(tmp_path,
-                                                                              reference_run):
+def test_layers_null_means_every_layer_both_share_and_shape_changes_are_named(
+    tmp_path, reference_run
+):
     spec = changed_spec(tmp_path, reference_run, layers=None)
     with pytest.raises(UserError) as err:
         finetune.load_layers(build_model(spec), spec)
-    assert err.value.message == (f"init_from: logits/kernel has shape (16, 3) in run "
-                                 f"{reference_run} but (8, 5) in this spec")
+    assert err.value.message == (
+        f"init_from: logits/kernel has shape (16, 3) in run {reference_run} but (8, 5) in this spec"
+    )
     assert "leave 'logits' out of init_from.layers" in err.value.hint
 
 
@@ -78,8 +94,16 @@ def test_frozen_layers_keep_their_weights_while_the_rest_trains(tmp_path, refere
     run = train(spec, out=tmp_path / "run", quiet=True)
 
     ours, theirs = helpers.final_weights(run), helpers.final_weights(reference_run)
-    for key in ("conv1/kernel", "conv1/bias", "bn1/gamma", "bn1/beta", "bn1/moving_mean",
-                "bn1/moving_variance", "fc1/kernel", "fc1/bias"):
+    for key in (
+        "conv1/kernel",
+        "conv1/bias",
+        "bn1/gamma",
+        "bn1/beta",
+        "bn1/moving_mean",
+        "bn1/moving_variance",
+        "fc1/kernel",
+        "fc1/bias",
+    ):
         np.testing.assert_array_equal(ours[key], theirs[key], err_msg=key)
     fresh = build_model(load(run / "spec.yaml"))
     assert not np.array_equal(ours["fc2/kernel"], fresh.get_layer("fc2").weights[0].numpy())

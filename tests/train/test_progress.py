@@ -6,8 +6,15 @@ import io
 
 from netspec.train.progress import PlainReporter, Reporter, RichReporter, make_reporter
 
-ROW = {"epoch": 2, "loss": 0.23456, "accuracy": 0.91234, "val_loss": 0.2, "val_accuracy": 0.93,
-       "learning_rate": 0.0021234, "seconds": 1.234}
+ROW = {
+    "epoch": 2,
+    "loss": 0.23456,
+    "accuracy": 0.91234,
+    "val_loss": 0.2,
+    "val_accuracy": 0.93,
+    "learning_rate": 0.0021234,
+    "seconds": 1.234,
+}
 
 
 class Terminal(io.StringIO):
@@ -21,8 +28,10 @@ def test_plain_lines_when_not_a_terminal():
     assert isinstance(reporter, PlainReporter) and not reporter.live
     reporter.start_epoch(2, 10, 40)
     reporter.end_epoch(ROW, 10)
-    assert stream.getvalue() == ("epoch 2/10  loss 0.2346  accuracy 0.9123  val_loss 0.2000  "
-                                 "val_accuracy 0.9300  lr 0.00212  1.2s\n")
+    assert stream.getvalue() == (
+        "epoch 2/10  loss 0.2346  accuracy 0.9123  val_loss 0.2000  "
+        "val_accuracy 0.9300  lr 0.00212  1.2s\n"
+    )
 
 
 def test_rich_bar_on_a_terminal():
@@ -36,8 +45,10 @@ def test_rich_bar_on_a_terminal():
     assert "epoch 2/10" in live and "20/40" in live and "loss 0.3000  acc 0.9000  lr 0.002" in live
     reporter.end_epoch(ROW, 10)
     reporter.close()
-    assert ("epoch 2/10  loss 0.2346  accuracy 0.9123  val_loss 0.2000  val_accuracy 0.9300  "
-            "lr 0.00212  1.2s\n") in stream.getvalue()
+    assert (
+        "epoch 2/10  loss 0.2346  accuracy 0.9123  val_loss 0.2000  val_accuracy 0.9300  "
+        "lr 0.00212  1.2s\n"
+    ) in stream.getvalue()
 
 
 def test_quiet_says_nothing():

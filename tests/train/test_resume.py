@@ -53,8 +53,9 @@ def test_kill_9_mid_run_then_resume_matches_an_uninterrupted_run(tmp_path, refer
     assert history_rows(run) == history_rows(reference_run)  # all epochs, same numbers
 
 
-def test_ctrl_c_saves_the_run_and_spec_plus_resume_continues_it(tmp_path, reference_run,
-                                                                 monkeypatch):
+def test_ctrl_c_saves_the_run_and_spec_plus_resume_continues_it(
+    tmp_path, reference_run, monkeypatch
+):
     spec = helpers.write_spec(tmp_path)
     child = helpers.start_training(spec, cwd=tmp_path)
     helpers.wait_for_line(child, f"epoch 1/{EPOCHS}")
@@ -80,8 +81,13 @@ def test_ctrl_c_saves_the_run_and_spec_plus_resume_continues_it(tmp_path, refere
 
 def test_a_run_killed_before_its_first_epoch_completed_starts_over(tmp_path, reference_run):
     run = shutil.copytree(reference_run, tmp_path / "run")
-    for name in ("checkpoints/last.npz", "checkpoints/final.npz", "metrics.json",
-                 "history.csv", "curves.png"):
+    for name in (
+        "checkpoints/last.npz",
+        "checkpoints/final.npz",
+        "metrics.json",
+        "history.csv",
+        "curves.png",
+    ):
         (run / name).unlink()
     manifest = helpers.manifest(run)
     manifest.update(status="running", epochs_completed=0, pid=2**22 + 1)

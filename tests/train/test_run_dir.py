@@ -20,10 +20,20 @@ EPOCHS = helpers.TINY["train"]["epochs"]
 
 
 def test_run_directory_files(reference_run):
-    names = {p.relative_to(reference_run).as_posix() for p in reference_run.rglob("*")
-             if p.is_file() and "tb/" not in p.as_posix()}
-    assert names == {"spec.yaml", "manifest.json", "metrics.json", "history.csv", "curves.png",
-                     "checkpoints/last.npz", "checkpoints/final.npz"}
+    names = {
+        p.relative_to(reference_run).as_posix()
+        for p in reference_run.rglob("*")
+        if p.is_file() and "tb/" not in p.as_posix()
+    }
+    assert names == {
+        "spec.yaml",
+        "manifest.json",
+        "metrics.json",
+        "history.csv",
+        "curves.png",
+        "checkpoints/last.npz",
+        "checkpoints/final.npz",
+    }
 
 
 def test_manifest_records_what_ran(reference_run):
@@ -57,8 +67,15 @@ def test_history_has_a_row_per_epoch(reference_run):
     with open(reference_run / "history.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [int(r["epoch"]) for r in rows] == list(range(1, EPOCHS + 1))
-    assert list(rows[0]) == ["epoch", "loss", "accuracy", "val_loss", "val_accuracy",
-                             "learning_rate", "seconds"]
+    assert list(rows[0]) == [
+        "epoch",
+        "loss",
+        "accuracy",
+        "val_loss",
+        "val_accuracy",
+        "learning_rate",
+        "seconds",
+    ]
     rates = [float(r["learning_rate"]) for r in rows]
     assert rates == sorted(rates, reverse=True) and 0.001 < rates[-1] < rates[0] < 0.01
 
@@ -81,15 +98,20 @@ def test_checkpoints_are_keyed_by_stable_names(reference_run):
     with np.load(reference_run / "checkpoints" / "final.npz") as final:
         assert sorted(final.files) == sorted(helpers.PARAMS)
     with np.load(reference_run / "checkpoints" / "last.npz") as last:
-        assert set(helpers.PARAMS) | {"dropout_1/seed_generator_state", "@meta",
-                                      "@optimizer/iteration"} <= set(last.files)
+        assert set(helpers.PARAMS) | {
+            "dropout_1/seed_generator_state",
+            "@meta",
+            "@optimizer/iteration",
+        } <= set(last.files)
         assert "@optimizer/fc1_kernel_momentum" in last.files
         assert int(last["@optimizer/iteration"]) == EPOCHS * 100
 
 
 def test_tensorboard_logs_have_a_scalar_per_epoch(reference_run):
-    for split, tags in (("train", {"epoch_loss", "epoch_accuracy", "epoch_learning_rate"}),
-                        ("validation", {"epoch_loss", "epoch_accuracy"})):
+    for split, tags in (
+        ("train", {"epoch_loss", "epoch_accuracy", "epoch_learning_rate"}),
+        ("validation", {"epoch_loss", "epoch_accuracy"}),
+    ):
         [events] = (reference_run / "tb" / split).iterdir()
         steps = {}
         for record in tf.data.TFRecordDataset(str(events)):

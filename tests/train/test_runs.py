@@ -15,8 +15,9 @@ from netspec.train import runs
 
 def make_run(path, status="completed", started_at="2025-01-01T10:00:00+00:00", **fields):
     path.mkdir(parents=True)
-    (path / "manifest.json").write_text(json.dumps(
-        {"status": status, "started_at": started_at, **fields}))
+    (path / "manifest.json").write_text(
+        json.dumps({"status": status, "started_at": started_at, **fields})
+    )
     (path / "spec.yaml").write_text("name: x\n")
     return path
 
@@ -27,7 +28,10 @@ def test_new_run_names_by_time_and_numbers_same_second_runs(tmp_path):
     second = runs.new_run("cnn", root=tmp_path, now=now)
     third = runs.new_run("cnn", root=tmp_path, now=now)
     assert [r.path.name for r in (first, second, third)] == [
-        "20250304-050607", "20250304-050607-2", "20250304-050607-3"]
+        "20250304-050607",
+        "20250304-050607-2",
+        "20250304-050607-3",
+    ]
     assert first.path.parent == tmp_path / "cnn" and first.checkpoints.is_dir()
 
 
@@ -56,11 +60,21 @@ def test_latest_run_without_any_is_a_clear_error(tmp_path):
 
 
 def test_latest_unfinished_run_skips_completed_and_live_runs(tmp_path):
-    killed = make_run(tmp_path / "cnn" / "a", status="running", pid=2**22 + 1,
-                      host=socket.gethostname(), started_at="2025-01-01T10:00:00+00:00")
+    killed = make_run(
+        tmp_path / "cnn" / "a",
+        status="running",
+        pid=2**22 + 1,
+        host=socket.gethostname(),
+        started_at="2025-01-01T10:00:00+00:00",
+    )
     make_run(tmp_path / "cnn" / "b", started_at="2025-01-02T10:00:00+00:00")
-    make_run(tmp_path / "cnn" / "c", status="running", pid=os.getpid(),
-             host=socket.gethostname(), started_at="2025-01-03T10:00:00+00:00")
+    make_run(
+        tmp_path / "cnn" / "c",
+        status="running",
+        pid=os.getpid(),
+        host=socket.gethostname(),
+        started_at="2025-01-03T10:00:00+00:00",
+    )
     assert runs.latest_unfinished_run("cnn", tmp_path) == killed
     with pytest.raises(UserError, match="no unfinished run of 'mlp'"):
         runs.latest_unfinished_run("mlp", tmp_path)
