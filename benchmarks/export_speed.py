@@ -33,14 +33,13 @@ def main(spec_path: str) -> None:
     import tensorflow as tf
 
     from netspec.compile import build_model
-    from netspec.export import ExportOptions, export_model
+    from netspec.export import export_model
     from netspec.export.source import verification_batch
     from netspec.spec import load
 
-    spec = load(spec_path)
+    spec = load(spec_path, ["export.formats=[saved_model, onnx]"])
     model = build_model(spec)
     real_batch, class_names, notes = verification_batch(spec)
-    options = ExportOptions.from_spec(spec.export, formats=["saved_model", "onnx"])
     with tempfile.TemporaryDirectory() as tmp:
         export_seconds = []
         for attempt in range(2):
@@ -49,7 +48,7 @@ def main(spec_path: str) -> None:
                 spec,
                 model,
                 Path(tmp) / f"export{attempt}",
-                options,
+                spec.export,
                 source=spec_path,
                 class_names=class_names,
                 real_batch=real_batch,

@@ -1,5 +1,19 @@
 """Errors that are the user's to fix: the CLI prints them in one line, never as a traceback."""
 
+from __future__ import annotations
+
+import errno
+
+OS_HINTS = {
+    errno.ENOSPC: "free some space on that disk, or write somewhere else",
+    errno.EDQUOT: "your disk quota is used up; free some space, or write somewhere else",
+    errno.EACCES: "you may not write there; choose another folder or fix its permissions",
+    errno.EPERM: "you may not write there; choose another folder or fix its permissions",
+    errno.EROFS: "that file system is read-only; choose another folder",
+    errno.ENOTDIR: "a part of that path is a file, not a folder",
+    errno.ENOENT: "a folder on that path does not exist; create it first",
+}
+
 
 class UserError(Exception):
     """A problem with the user's input (spec, data, run directory, option).
@@ -17,3 +31,23 @@ class UserError(Exception):
 
 class UsageError(UserError):
     exit_code = 2
+
+
+def from_os_error(err: OSError) -> UserError:
+    """An OS error (no space, no permission, a file where a folder should be) as a UserError
+    that names the path and the reason."""
+    where = f"{err.filename}: " if err.filename else ""
+    also = f" (and {err.filename2})" if getattr(err, "filename2", None) else ""
+    reason = err.strerror or str(err)
+    return UserError(f"{where}{reason}{also}", hint=OS_HINTS.get(err.errno))
+
+
+def one_line(err: BaseException) -> str:
+    """What went wrong, in one line: a UserError's message, an OS error's path and reason, else
+    the exception's type and the first line of its message."""
+    if isinstance(err, UserError):
+        return err.message
+    if isinstance(err, OSError) and err.strerror:
+        return from_os_error(err).message
+    first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    return f"{type(err).__name__}: {first}" if first else type(err).__name__

@@ -1,10 +1,21 @@
 """The `netspec` command. Each subcommand lives in its own module and is registered here.
 
 Command modules must import cheaply: TensorFlow and friends are imported inside the command
-functions, so `netspec validate` never pays for them.
+functions, after the spec or run they read has been checked, so `netspec validate` never pays
+for them and a broken spec fails fast.
+
+Every failure ends in one line on stderr and a non-zero exit: a user's mistake (UserError) or
+an OS error (no space, no permission) as `error: ...` with a hint; anything else, which is our
+bug, as one line plus the path of a log file holding the traceback.
 """
 
+from __future__ import annotations
+
+import os
 import sys
+import traceback
+from datetime import datetime
+from pathlib import Path
 
 import typer
 
@@ -15,12 +26,16 @@ from netspec.cli import (
     init,
     letters,
     predict,
+    quiet_tf,
     schema,
     summary,
     train,
     validate,
 )
-from netspec.errors import UserError
+from netspec.errors import UserError, from_os_error, one_line
+
+EXIT_INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C (128 + SIGINT)
+EXIT_BUG = 70  # EX_SOFTWARE: an internal error
 
 app = typer.Typer(
     add_completion=False,
@@ -28,6 +43,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Declarative model specs for TensorFlow: validate, train, export with stable names.",
 )
+
+
+@app.callback()
+def options(
+    verbose: bool = typer.Option(False, "--verbose", help="Show TensorFlow's start-up messages."),
+) -> None:
+    if not verbose:
+        quiet_tf.install()
+
 
 # In the order of a user's work: write and check a spec, train, export, use.
 app.command("init")(init.init)
@@ -47,3 +71,26 @@ def main() -> None:
     except UserError as err:
         common.print_error(err)
         sys.exit(err.exit_code)
+    except OSError as err:
+        common.print_error(from_os_error(err))
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as err:
+        log = _write_crash_log()
+        print(f"error: internal error: {one_line(err)}", file=sys.stderr)
+        print(f"  details: {log}" if log else "  (the details could not be saved)", file=sys.stderr)
+        sys.exit(EXIT_BUG)
+
+
+def _write_crash_log() -> Path | None:
+    """The traceback, in $NETSPEC_CACHE/logs (default ~/.cache/netspec/logs)."""
+    folder = Path(os.environ.get("NETSPEC_CACHE") or Path.home() / ".cache" / "netspec") / "logs"
+    path = folder / f"crash-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"netspec {' '.join(sys.argv[1:])}\n\n{traceback.format_exc()}")
+    except OSError:
+        return None
+    return path

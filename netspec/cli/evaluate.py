@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
+from netspec import files
 from netspec.cli.common import FormatOption, check_format
+from netspec.errors import UsageError
 
 
 def evaluate(
@@ -37,11 +38,17 @@ def evaluate(
 ) -> None:
     """Loss, accuracy, per-class accuracy and a confusion-matrix PNG of a trained run."""
     check_format(fmt)
+    from netspec.spec.sources import SOURCES
+
+    if path is not None and data is None:
+        raise UsageError("--path needs --data: it is where that data source reads from")
+    if data is not None and path is None and data in SOURCES and SOURCES[data].needs_path:
+        raise UsageError(f"--data {data} needs --path: the file or folder to read")
     from netspec.train.evaluation import evaluate_run
 
     report = evaluate_run(run, source=data, path=path, split=split, out=out)
     if fmt == "json":
-        typer.echo(json.dumps(report, indent=2))
+        typer.echo(files.dumps(report))
         return
     _print_report(report)
 

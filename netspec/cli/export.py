@@ -27,33 +27,24 @@ def export(
 ) -> None:
     """Export, verify against the Keras model, and only then replace the output folder.
 
-    With neither --onnx nor --saved-model, writes export.formats (default: both).
+    With neither --onnx nor --saved-model, writes export.formats (default: both). The output
+    folder must be new, empty, or an earlier export: nothing else is ever replaced.
     """
-    from netspec.export import ExportOptions, VerificationError, export_model
-    from netspec.export.source import resolve, verification_batch
+    from netspec.export import VerificationError, export_run
     from netspec.export.verify import summary
 
     chosen = [name for name, flag in (("saved_model", saved_model), ("onnx", onnx)) if flag]
-    target = resolve(run, overrides or ())
-    options = ExportOptions.from_spec(target.settings, formats=chosen, opset=opset)
-    model = target.load_model()
-    real_batch, class_names, notes = verification_batch(target.spec)
-    out_dir = out or target.default_out
+    settings = [*(overrides or ())]
+    if chosen:
+        settings.append(f"export.formats=[{', '.join(chosen)}]")
+    if opset is not None:
+        settings.append(f"export.opset={opset}")
     try:
-        result = export_model(
-            target.spec,
-            model,
-            out_dir,
-            options,
-            source=str(target.source),
-            class_names=class_names,
-            real_batch=real_batch,
-            notes=tuple(notes),
-        )
+        result = export_run(run, settings, out)
     except VerificationError as err:
         print("\n".join(summary(err.report)), file=sys.stderr)
         raise
-    print(f"exported {target.spec.name} ({target.source}) to {result.out_dir}/")
+    print(f"exported {result.names['spec']['name']} ({result.source}) to {result.out_dir}/")
     for name in _shown(result.files):
         print(f"  {name}")
     print(f"  {len(result.names['parameters'])} parameters named as in training (names.json)")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from netspec import files
 from netspec.errors import UsageError
 
 
@@ -24,7 +25,7 @@ def init(
     out: Path | None = typer.Option(
         None, "-o", "--output", help="File to write. Default: <template>.yaml"
     ),
-    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing spec file."),
 ):
     """Write a new, commented spec that validates as written."""
     available = templates()
@@ -33,7 +34,19 @@ def init(
             f"unknown template '{template}'", hint=f"templates: {', '.join(sorted(available))}"
         )
     target = out or Path(f"{template}.yaml")
+    if not target.parent.is_dir():
+        raise UsageError(
+            f"cannot write {target}: folder {target.parent} does not exist",
+            hint=f"create it first: mkdir -p {target.parent}",
+        )
+    if target.is_dir():
+        raise UsageError(
+            f"{target} is a folder; netspec init writes a spec file",
+            hint=f"give a file name, e.g. -o {target / (template + '.yaml')}",
+        )
     if target.exists() and not force:
         raise UsageError(f"{target} exists; not overwriting it", hint="pass --force to replace")
-    target.write_text(available[template], encoding="utf-8")
+    if target.exists() and not target.is_file():
+        raise UsageError(f"{target} is not a regular file; not replacing it")
+    files.write_text(target, available[template])  # whole or not at all
     typer.echo(f"wrote {target}; next: netspec validate {target}")

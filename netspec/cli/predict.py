@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
+from netspec import files
 from netspec.cli.common import FormatOption, check_format
 from netspec.errors import UsageError
 
@@ -30,7 +30,7 @@ def predict(
 
     records = run(open_artifact(artifact), inputs, top_k)
     if fmt == "json":
-        typer.echo(json.dumps(records, indent=2))
+        typer.echo(files.dumps(records))
         return
     width = max(len(r["input"]) for r in records)
     for record in records:

@@ -8,9 +8,9 @@ from pathlib import Path
 import typer
 
 from netspec.cli.common import FormatOption, Overrides, SetOption, check_format
+from netspec.runs import resolve_spec_arg
 from netspec.spec import load
 from netspec.spec.summary import summarize
-from netspec.train.runs import resolve_spec_arg
 
 
 def summary(

@@ -10,8 +10,6 @@ import typer
 from netspec.cli.common import Overrides, SetOption
 from netspec.errors import UsageError
 
-EXIT_INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C (128 + SIGINT)
-
 
 def train(
     target: Path = typer.Argument(
@@ -35,42 +33,52 @@ def train(
 ) -> None:
     """Train a spec into a run directory: checkpoints, metrics, history, curves, TensorBoard.
 
-    Ctrl-C keeps the last completed epoch and exits 130.
+    Ctrl-C or SIGTERM keeps the last completed epoch (exit 130 or 143).
     Continue a stopped or killed run: netspec train --resume RUN
     (netspec train SPEC --resume: the spec's latest unfinished run under runs/).
     """
-    from netspec.train.runs import is_run_dir
+    from netspec.runs import is_run_dir, open_run
 
-    if is_run_dir(target) and not resume:
-        raise UsageError(
-            f"{target} is a run directory", hint=f"to continue it: netspec train --resume {target}"
-        )
     if resume and overrides:
         raise UsageError(
             "--set cannot be combined with --resume: a run continues with the spec it started with"
         )
-    from netspec.spec import load
-    from netspec.train.session import TrainingInterrupted
+    if resume and out is not None:
+        raise UsageError("--out cannot be combined with --resume: a run continues in place")
+    if target.is_dir() and not resume:
+        if is_run_dir(target):
+            raise UsageError(
+                f"{target} is a run directory",
+                hint=f"to continue it: netspec train --resume {target}",
+            )
+        raise UsageError(f"{target} is a folder, not a spec file", hint="give a .yaml spec")
+    # Check the spec or run before paying for TensorFlow.
+    if resume and target.is_dir():
+        run = open_run(target)
+        run.spec()
+        arguments = {"resume": run}
+    else:
+        from netspec.spec import load
+
+        spec = load(target, overrides or ())
+        for warning in spec.warnings:
+            print(warning.render(), file=sys.stderr)
+        arguments = {"spec": spec, "out": out, "resume": resume}
     from netspec.train.session import train as run_training
+    from netspec.train.stopping import TrainingInterrupted, signal_of
 
     try:
-        if resume and is_run_dir(target):
-            run_dir = run_training(resume=target, quiet=quiet)
-        else:
-            spec = load(target, overrides or ())
-            for warning in spec.warnings:
-                print(warning.render(), file=sys.stderr)
-            run_dir = run_training(spec, out=out, resume=resume, quiet=quiet)
+        run_dir = run_training(quiet=quiet, **arguments)
     except TrainingInterrupted as stop:
         print(
             f"\ninterrupted: {stop.run_dir} keeps epoch {stop.epochs_completed}/{stop.epochs}"
             f"\n  resume with: netspec train --resume {stop.run_dir}",
             file=sys.stderr,
         )
-        raise typer.Exit(EXIT_INTERRUPTED) from None
-    except KeyboardInterrupt:  # before training started (or while it ended): nothing to add
+        raise typer.Exit(128 + stop.signal) from None
+    except KeyboardInterrupt as interrupt:  # before training started: nothing to add
         print("\ninterrupted", file=sys.stderr)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        raise typer.Exit(128 + signal_of(interrupt)) from None
     if quiet:
         print(run_dir)
         return

@@ -38,9 +38,18 @@ def load(spec) -> Dataset:
         )
     source = SOURCES[name](data, spec.input)
     check_shape(source, name, spec.input["shape"])
+    check_finite(source.x, name)
+    if source.test is not None:
+        check_finite(source.test[0], name)
     train, val, test = split_indices(
         source.y, data["split"], data["seed"], name, source.test_origin
     )
+    if not len(train):
+        raise UserError(
+            f"data source '{name}' gives no examples to train on"
+            + (f" (only {source.test_origin})" if source.test_origin else ""),
+            hint="point the source at training data, or give data.split.train a count",
+        )
     x_test, y_test = source.test if source.test is not None else (source.x[test], source.y[test])
     arrays = {
         "x_train": source.x[train],
@@ -69,6 +78,22 @@ def check_shape(source: SourceData, name: str, expected: list[int]) -> None:
             f"but input.shape is {list(expected)}",
             hint=f"set input.shape: {given}, or choose a source whose images are "
             f"{'x'.join(map(str, expected))}",
+        )
+
+
+def check_finite(x, name: str) -> None:
+    """Float images must hold numbers: one NaN pixel turns every weight into NaN."""
+    import numpy as np
+
+    if x.dtype.kind != "f":
+        return
+    bad = ~np.isfinite(x.reshape(len(x), -1)).all(axis=1)
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise UserError(
+            f"data source '{name}': {int(bad.sum())} example(s) hold NaN or infinite values "
+            f"(the first is example {first})",
+            hint="clean the data (e.g. np.nan_to_num) or drop those examples",
         )
 
 

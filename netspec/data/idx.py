@@ -2,8 +2,10 @@
 
 The folder holds train-images-idx3-ubyte and train-labels-idx1-ubyte (or the
 train-images.idx3-ubyte spelling, each optionally .gz) and, when present, the t10k-* pair,
-which becomes the test split. An IDX file is a 4-byte magic (0, 0, type code, number of
-dimensions), one big-endian uint32 per dimension, then the values, big-endian.
+which becomes the test split. A folder with only the t10k-* pair is a test set: it can be
+evaluated on, and training on it finds no examples to train with. An IDX file is a 4-byte
+magic (0, 0, type code, number of dimensions), one big-endian uint32 per dimension, then the
+values, big-endian.
 """
 
 import gzip
@@ -39,8 +41,16 @@ GZIP_MAGIC = b"\x1f\x8b"
 
 def load(data: dict, input_spec: dict) -> SourceData:
     folder = require_path(data, "idx", "folder")
-    x, y = read_pair(folder, "train") or _missing(folder, "train")
+    train = read_pair(folder, "train")
     test, origin = _test_set(data, folder)
+    if train is None and test is None:
+        _missing(folder, "train")
+    if train is None:  # a test set alone, as the official t10k pair: enough to evaluate on
+        x, y = test[0][:0], test[1][:0]
+        return SourceData(
+            x, y, numbered_classes(test[1]), raw_range(test[0]), test=test, test_origin=origin
+        )
+    x, y = train
     if test is None:
         return SourceData(x, y, numbered_classes(y), raw_range(x))
     same_image_size(x, test[0], "idx")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from netspec import outputs
+
 LETTERS = "ABCDEFGHIJ"
 SCALE = (0.55, 0.95)  # glyph size as a fraction of the image
 SHIFT = 0.12  # largest offset of the glyph's center, as a fraction of the image
@@ -20,18 +22,22 @@ def write_letters(
 ) -> Path:
     """Write `out_dir`/A/00000.png ... `out_dir`/J/... and return `out_dir`.
 
+    `out_dir` must be new, empty, or written by this function before; it is replaced whole,
+    once every image is written (netspec.outputs).
+
     `corrupt` extra files (empty, truncated, or not an image at all) are spread over the class
     folders, to exercise how a loader copes with broken files.
     """
     out = Path(out_dir)
     rng = np.random.default_rng(seed)
     fonts: dict[int, object] = {}
-    for letter in LETTERS:
-        (out / letter).mkdir(parents=True, exist_ok=True)
-        for k in range(per_class):
-            render(letter, size, rng, fonts).save(out / letter / f"{k:05d}.png")
-    for k in range(corrupt):
-        _write_corrupt(out / LETTERS[k % len(LETTERS)] / f"corrupt_{k:03d}.png", k)
+    with outputs.replace_dir(out, "letters", legacy=frozenset(LETTERS)) as staging:
+        for letter in LETTERS:
+            (staging / letter).mkdir()
+            for k in range(per_class):
+                render(letter, size, rng, fonts).save(staging / letter / f"{k:05d}.png")
+        for k in range(corrupt):
+            _write_corrupt(staging / LETTERS[k % len(LETTERS)] / f"corrupt_{k:03d}.png", k)
     return out
 
 

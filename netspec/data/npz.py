@@ -4,11 +4,11 @@ An optional `class_names` array (strings) names the classes. Files are loaded wi
 allow_pickle=False: a data file must never be able to run code.
 """
 
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from netspec import npzfile
 from netspec.data.source import (
     SourceData,
     class_ids,
@@ -53,18 +53,11 @@ def load(data: dict, input_spec: dict) -> SourceData:
 
 
 def read(path: Path) -> dict[str, np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            return {key: f[key] for key in f.files}
-    except ValueError as err:
-        if "allow_pickle" in str(err):
-            raise UserError(
-                f"{path}: holds pickled Python objects; netspec never unpickles data files",
-                hint="save plain numeric arrays (and class_names as a string array) with np.savez",
-            ) from err
-        raise UserError(f"{path}: not a readable .npz file ({err})") from err
-    except (OSError, EOFError, zipfile.BadZipFile) as err:
-        raise UserError(f"{path}: not a readable .npz file ({err})") from err
+    return npzfile.read(
+        path,
+        ".npz file",
+        hint="save plain numeric arrays (and class_names as a string array) with np.savez",
+    )
 
 
 def _examples(arrays: dict, x_key: str, y_key: str, path: Path) -> tuple[np.ndarray, np.ndarray]:

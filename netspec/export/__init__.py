@@ -1,17 +1,23 @@
-"""Export a Keras model built from a spec: SavedModel and ONNX, stable names, verified.
+"""Export a trained run (or a spec) as verified SavedModel and ONNX artifacts with stable names.
 
-    from netspec.export import ExportOptions, export_model
-    result = export_model(spec, model, out_dir, ExportOptions.from_spec(spec.export),
-                          source="runs/cnn/20260101-120000")
+    from netspec.export import export_run
+    result = export_run("runs/cnn/20260101-120000", overrides=["export.formats=[onnx]"])
 
-Modules: exporter (orchestration, output layout), params (what is exported and the pure
-inference function both formats trace), saved_model, onnx_graph (+ canonical), verify,
-names (names.json), atomic (replace the output folder only when complete), metadata (what
-artifacts say about themselves), source (what the CLI exports), predict + inputs (run
-artifacts on image, .npz and IDX files).
-Importing this package is cheap: TensorFlow, tf2onnx and onnxruntime load when used.
+Modules: exporter (export_run, export_model: orchestration, output layout), formats/ (one
+module per format behind one registry), params (what is exported and the pure inference
+function every format traces), serving (the SavedModel's module), onnx_graph + canonical
+(ONNX conversion), verify, names (names.json), metadata (what artifacts say about
+themselves), source (what gets exported), predict + inputs + artifact (run artifacts on image,
+.npz and IDX files). Importing this package is cheap: TensorFlow, tf2onnx and onnxruntime load
+when used, and so does numpy: the spec language lists the formats (formats/) without it.
 """
 
-from netspec.export.exporter import ExportOptions, ExportResult, VerificationError, export_model
+__all__ = ["ExportResult", "VerificationError", "export_model", "export_run"]
 
-__all__ = ["ExportOptions", "ExportResult", "VerificationError", "export_model"]
+
+def __getattr__(name: str):
+    if name in __all__:
+        from netspec.export import exporter
+
+        return getattr(exporter, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

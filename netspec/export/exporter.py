@@ -1,34 +1,32 @@
-"""export_model: (spec, Keras model) -> verified SavedModel and/or ONNX in one directory.
+"""export_run and export_model: a run (or a spec) -> verified artifacts in one folder.
 
 Output layout (`out_dir`, by default `<run>/export/`):
+    .netspec              marks the folder as a netspec export (netspec.outputs)
     saved_model/          serving_default: {<input>: raw values} -> {logits, probabilities}
                           (scaled values instead with export.preprocessing: false)
-    saved_model/netspec.json
+    saved_model/netspec.json   metadata, the resolved spec and the checkpoint keys
     model.onnx
     names.json            every parameter's name, shape, dtype in each format (names.py)
     verification.json     parity and timings of every engine against Keras (verify.py)
-The directory is replaced only when everything is written and verified (atomic.py).
+The folder is replaced only when everything is written and verified, and only if it is a
+netspec export already (or new, or empty): see netspec.outputs.
 """
 
-import json
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 import netspec
-from netspec.errors import UsageError, UserError
+from netspec import files, outputs
+from netspec.errors import UserError
 from netspec.export.metadata import ArtifactInfo
 
-FORMATS = ("saved_model", "onnx")
-# tf2onnx 1.17 converts opsets 13-18 and refuses 19+. 17 is the default: onnxruntime has run it
-# since 1.13 (as do TensorRT 8.6+ and OpenVINO), and 18 only moves Reduce* axes into inputs,
-# which these models don't use.
-OPSETS = range(13, 19)
-SAVED_MODEL_DIR = "saved_model"
-ONNX_FILE = "model.onnx"
 RANDOM_BATCH = 64
 REAL_BATCH = 256
+KIND = "export"
 
 
 class VerificationError(UserError):
@@ -51,74 +49,73 @@ class VerificationError(UserError):
         self.report = report
 
 
-@dataclass(frozen=True)
-class ExportOptions:
-    formats: tuple[str, ...] = FORMATS
-    opset: int = 17
-    preprocessing: bool = True
-    tolerance: float = 1e-5
-
-    @classmethod
-    def from_spec(cls, export: dict, formats=None, opset: int | None = None) -> "ExportOptions":
-        """The spec's `export` settings, with command-line choices taking precedence."""
-        options = cls(
-            formats=tuple(formats or export.get("formats", FORMATS)),
-            opset=opset if opset is not None else export.get("opset", cls.opset),
-            preprocessing=export.get("preprocessing", cls.preprocessing),
-            tolerance=export.get("tolerance", cls.tolerance),
-        )
-        unknown = set(options.formats) - set(FORMATS)
-        if unknown or not options.formats:
-            raise UsageError(
-                f"unknown export format(s) {sorted(unknown)}",
-                hint=f"choose from {', '.join(FORMATS)}",
-            )
-        if options.opset not in OPSETS:
-            raise UsageError(
-                f"ONNX opset {options.opset} is not supported",
-                hint=f"tf2onnx converts opsets {OPSETS[0]}..{OPSETS[-1]}; 17 is the default",
-            )
-        return options
-
-
 @dataclass
 class ExportResult:
     out_dir: Path
+    source: str  # the run directory or spec file exported
     files: list[str]  # relative to out_dir
     report: dict
     names: dict = field(repr=False)
+
+
+def legacy_entries() -> frozenset[str]:
+    """What an export folder held before netspec marked its folders: a folder holding only
+    these may be replaced too."""
+    from netspec.export.formats import FORMATS
+
+    return frozenset({fmt.ENTRY for fmt in FORMATS.values()} | {"names.json", "verification.json"})
+
+
+def export_run(target=None, overrides=(), out=None, runs_root=None) -> ExportResult:
+    """Export a run directory, a spec file (fresh weights), or (None) the latest completed run.
+
+    `overrides` are `--set` style `export.*` settings (`export.formats=[onnx]`,
+    `export.opset=15`); they are checked like the spec. Everything about the target, the
+    settings and `out` is checked before TensorFlow loads.
+    """
+    from netspec.export.source import resolve, verification_batch
+
+    exportable = resolve(target, overrides, runs_root)
+    out_dir = Path(out) if out is not None else exportable.default_out
+    outputs.check_ours(out_dir, KIND, legacy_entries())
+    model = exportable.load_model()
+    real_batch, class_names, notes = verification_batch(exportable.spec)
+    return export_model(
+        exportable.spec,
+        model,
+        out_dir,
+        exportable.settings,
+        source=str(exportable.source),
+        class_names=class_names,
+        real_batch=real_batch,
+        notes=tuple(notes),
+    )
 
 
 def export_model(
     spec,
     model,
     out_dir: Path,
-    options: ExportOptions,
+    settings: dict,
     *,
     source: str,
     class_names: list[str] | None = None,
     real_batch: tuple[str, np.ndarray] | None = None,
     notes: tuple[str, ...] = (),
 ) -> ExportResult:
-    """Write the chosen formats for `model` into `out_dir`, verified against `model`.
+    """Write `settings["formats"]` for `model` into `out_dir`, verified against `model`.
 
-    `source` (run directory or spec file) is recorded in the metadata; `real_batch` is
-    (label, raw inputs), e.g. the run's test split, checked besides random raw inputs.
-    Raises VerificationError (and leaves `out_dir` as it was) when an engine disagrees.
+    `settings` is a resolved spec's `export` section; `source` (run directory or spec file) is
+    recorded in the metadata; `real_batch` is (label, raw inputs), e.g. the run's test split,
+    checked besides random raw inputs. Raises VerificationError (and leaves `out_dir` as it
+    was) when an engine disagrees.
     """
-    import onnx
-    import onnxruntime as ort
-    import tensorflow as tf
-
-    from netspec.export import onnx_graph
-    from netspec.export.atomic import staged_dir
-    from netspec.export.canonical import canonicalize
+    from netspec.export.formats import FORMATS
     from netspec.export.names import names_lock
     from netspec.export.params import InferenceFunction, inference_model, scaling_layer
-    from netspec.export.saved_model import write_saved_model
     from netspec.export.verify import verify
 
-    model_fn = inference_model(model, options.preprocessing)
+    model_fn = inference_model(model, settings["preprocessing"])
     scaling = None if model_fn is model else scaling_layer(model)
     fn = InferenceFunction(model_fn)
     raw_dtype = spec.input.get("dtype", "float32")
@@ -134,29 +131,12 @@ def export_model(
         input_scale=spec.input.get("scale"),
         preprocessing=scaling is None,
     )
-
-    out_dir = Path(out_dir)
-    with staged_dir(out_dir) as staging:
-        engines = {}
-        saved_model_dir = onnx_model = None
-        if "saved_model" in options.formats:
-            saved_model_dir = staging / SAVED_MODEL_DIR
-            write_saved_model(fn, info, saved_model_dir)
-            serving = tf.saved_model.load(str(saved_model_dir)).signatures["serving_default"]
-            engines["saved_model"] = lambda x: serving(**{info.input_name: tf.constant(x)})[
-                "logits"
-            ].numpy()
-        if "onnx" in options.formats:
-            converted = onnx_graph.convert(fn, info, options.opset)
-            onnx_graph.attach_metadata(converted, info)
-            onnx_model = canonicalize(converted, [p.name for p in fn.params], spec.name)
-            onnx.checker.check_model(onnx_model, full_check=True)
-            (staging / ONNX_FILE).write_bytes(onnx_model.SerializeToString(deterministic=True))
-            session = ort.InferenceSession(
-                str(staging / ONNX_FILE), providers=["CPUExecutionProvider"]
-            )
-            engines["onnx"] = lambda x: session.run(["logits"], {info.input_name: x})[0]
-
+    chosen = {name: FORMATS[name] for name in settings["formats"]}
+    with outputs.replace_dir(Path(out_dir), KIND, legacy_entries()) as staging:
+        written = {name: staging / fmt.ENTRY for name, fmt in chosen.items()}
+        engines = {
+            name: fmt.write(fn, info, settings, written[name]) for name, fmt in chosen.items()
+        }
         batches = {}
         if real_batch is not None:
             label, x = real_batch
@@ -166,17 +146,25 @@ def export_model(
             reference=lambda x: model(x, training=False),
             engines=engines,
             batches=batches,
-            tolerance=options.tolerance,
+            tolerance=settings["tolerance"],
             feed=lambda x: x if scaling is None else np.asarray(scaling(x)),
         )
         report["notes"] = list(notes)
         if not report["passed"]:
             raise VerificationError(report)
-        names = names_lock(fn.params, info, saved_model_dir, onnx_model)
-        _write_json(staging / "names.json", names)
-        _write_json(staging / "verification.json", report)
-        files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
-    return ExportResult(out_dir=out_dir, files=files, report=report, names=names)
+        names = names_lock(fn.params, info, written)
+        for name, fmt in chosen.items():
+            fmt.finish(written[name], info, spec, names["parameters"])
+        files.write_json(staging / "names.json", names)
+        files.write_json(staging / "verification.json", report)
+        written_files = sorted(
+            str(p.relative_to(staging))
+            for p in staging.rglob("*")
+            if p.is_file() and p.name != outputs.MARKER
+        )
+    return ExportResult(
+        out_dir=Path(out_dir), source=source, files=written_files, report=report, names=names
+    )
 
 
 def _random_inputs(spec, dtype: str) -> np.ndarray:
@@ -185,7 +173,3 @@ def _random_inputs(spec, dtype: str) -> np.ndarray:
     low, high = scale["from"] if scale else (0.0, 1.0)
     rng = np.random.default_rng(0)
     return rng.uniform(low, high, (RANDOM_BATCH, *spec.input["shape"])).astype(dtype)
-
-
-def _write_json(path: Path, value) -> None:
-    path.write_text(json.dumps(value, indent=2) + "\n")

@@ -7,11 +7,11 @@ Image pixels (0..255) are mapped onto the input's raw range (`scale.from`, e.g. 
 `digits`); arrays are taken to hold raw values already.
 """
 
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from netspec import npzfile
 from netspec.errors import UsageError, UserError
 
 
@@ -31,17 +31,20 @@ def read_input(path: Path, shape: list[int], raw_range: tuple[float, float] | No
 
 
 def _read_npz(path: Path) -> np.ndarray:
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            if not archive.files:
-                raise UserError(f"{path}: the .npz holds no arrays")
-            return archive["x" if "x" in archive.files else archive.files[0]]
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
-        raise UserError(f"{path}: not a readable .npz file ({err})") from None
+    arrays = npzfile.read(path, ".npz file")
+    if not arrays:
+        raise UserError(f"{path}: the .npz holds no arrays")
+    return arrays["x" if "x" in arrays else next(iter(arrays))]
 
 
 def _fit(array: np.ndarray, shape: list[int], path: Path) -> np.ndarray:
-    """Accept one example or a batch, with or without a channel axis of 1."""
+    """Accept one example or a batch, with or without a channel axis of 1, of finite numbers."""
+    if array.dtype.kind not in "biuf":
+        raise UserError(
+            f"{path}: holds {array.dtype} values, not numbers", hint="give an array of pixel values"
+        )
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise UserError(f"{path}: holds NaN or infinite values")
     shape = tuple(shape)
     for candidate in (array, array[..., None]):
         if candidate.shape == shape:

@@ -17,8 +17,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-OUTPUT_NAMES = ("logits", "probabilities")
-
 
 @dataclass(frozen=True)
 class Param:

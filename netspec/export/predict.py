@@ -1,43 +1,36 @@
 """Run an exported artifact (`model.onnx`, a SavedModel folder, or an export folder) on files.
 
-ONNX runs on onnxruntime without importing TensorFlow. Class names and the input's scaling
-come from the artifact itself (ONNX metadata_props, or the SavedModel's netspec.json).
+The format is recognized by the registry (formats/); each format opens its artifacts without
+running foreign code (see formats/saved_model.py). ONNX runs on onnxruntime without importing
+TensorFlow. Class names and the input's scaling come from the artifact's own metadata.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from netspec.errors import UsageError, UserError
-from netspec.export.exporter import ONNX_FILE, SAVED_MODEL_DIR
+from netspec.errors import UsageError
+from netspec.export.artifact import Artifact
 from netspec.export.inputs import read_input
-from netspec.export.metadata import SIDECAR, ArtifactInfo
 
 BATCH = 256
 
 
-@dataclass
-class Artifact:
-    path: Path
-    info: ArtifactInfo
-    probabilities: Callable[[np.ndarray], np.ndarray]  # input batch -> (N, classes)
-
-
 def open_artifact(path: Path) -> Artifact:
-    """`model.onnx`, a SavedModel folder, or an export folder (its ONNX model first)."""
+    """An artifact of any format, or an export folder (a format that needs no TensorFlow
+    first)."""
+    from netspec.export.formats import FORMATS
+
     path = Path(path)
-    if path.is_dir() and not (path / "saved_model.pb").is_file():
-        for inner in (path / ONNX_FILE, path / SAVED_MODEL_DIR):
-            if inner.exists():
-                return open_artifact(inner)
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
-    if path.is_dir() and (path / "saved_model.pb").is_file():
-        return _open_saved_model(path)
-    if path.is_file() and path.suffix == ".onnx":
-        return _open_onnx(path)
+    for fmt in FORMATS.values():
+        if fmt.recognizes(path):
+            return fmt.open(path)
+    if path.is_dir():
+        for fmt in sorted(FORMATS.values(), key=lambda fmt: fmt.NEEDS_TENSORFLOW):
+            if fmt.recognizes(path / fmt.ENTRY):
+                return fmt.open(path / fmt.ENTRY)
     raise UsageError(
         f"{path}: not an exported model",
         hint="give a .onnx file, a SavedModel folder, or an export folder "
@@ -68,37 +61,3 @@ def predict(artifact: Artifact, inputs: list[Path], k: int) -> list[dict]:
                 }
             )
     return records
-
-
-def _open_onnx(path: Path) -> Artifact:
-    import onnxruntime as ort
-
-    try:
-        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    except Exception as err:  # onnxruntime raises its own unexported exception types
-        raise UserError(f"{path}: not a loadable ONNX model ({str(err).splitlines()[0]})") from None
-    props = session.get_modelmeta().custom_metadata_map
-    try:
-        info = ArtifactInfo.from_props(props)
-    except (KeyError, ValueError, TypeError):
-        raise UserError(
-            f"{path}: has no netspec metadata",
-            hint="predict runs models written by `netspec export`",
-        ) from None
-    return Artifact(path, info, lambda x: session.run(["probabilities"], {info.input_name: x})[0])
-
-
-def _open_saved_model(path: Path) -> Artifact:
-    try:
-        info = ArtifactInfo.read_sidecar(path)
-    except (OSError, ValueError, TypeError):
-        raise UserError(
-            f"{path}: has no readable {SIDECAR}",
-            hint="predict runs models written by `netspec export`",
-        ) from None
-    import tensorflow as tf
-
-    serving = tf.saved_model.load(str(path)).signatures["serving_default"]
-    return Artifact(
-        path, info, lambda x: serving(**{info.input_name: tf.constant(x)})["probabilities"].numpy()
-    )

@@ -1,11 +1,14 @@
 """What `netspec export` exports: a training run's model, or a spec's freshly built one."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from netspec.errors import UsageError, UserError
+from netspec.runs import RUNS_ROOT, Run, latest_run, open_run
 
 
 @dataclass
@@ -14,14 +17,14 @@ class Exportable:
     settings: dict  # its export section, after --set
     source: Path  # the run directory or spec file, absolute (recorded in the metadata)
     default_out: Path
-    is_run: bool
+    run: Run | None = None  # when exporting a trained run
 
     def load_model(self):
         """The Keras model to export (imports TensorFlow): trained weights, or fresh ones."""
-        if self.is_run:
-            from netspec.train.runs import load_run
+        if self.run is not None:
+            from netspec.runs.trained import load_trained
 
-            return load_run(self.source)[1]
+            return load_trained(self.run)[1]
         from netspec.compile import build_model
 
         return build_model(self.spec)
@@ -30,27 +33,28 @@ class Exportable:
 def resolve(target: Path | None, overrides=(), runs_root=None) -> Exportable:
     """A run directory, a spec file, or (None) the most recent completed run under `runs_root`.
 
-    Only reads specs, so option mistakes show before TensorFlow loads. For a run only
+    Only reads specs and manifests, so mistakes show before TensorFlow loads. For a run only
     `export.*` may be overridden: the weights were trained for its spec.
     """
     from netspec import spec as specs
-    from netspec.train import runs
+    from netspec.runs.trained import check_trained
 
-    path = Path(target) if target is not None else runs.latest_run(runs_root or runs.RUNS_ROOT)
+    path = latest_run(runs_root or RUNS_ROOT).path if target is None else Path(target)
     if not path.is_dir():
         spec = specs.load(path, overrides)
-        return Exportable(spec, spec.export, path.resolve(), Path("export") / spec.name, False)
-    run = runs.open_run(path)
+        return Exportable(spec, spec.export, path.resolve(), Path("export") / spec.name)
+    run = open_run(path)
+    check_trained(run)
     changed = [o for o in overrides if not o.split("=", 1)[0].strip().startswith("export.")]
     if changed:
         raise UsageError(
-            f"--set {changed[0]}: a trained run's model cannot change",
+            f"override {changed[0]}: a trained run's model cannot change",
             hint="only export.* settings can be set when exporting a run; "
             "to change the model, train it again",
         )
-    spec = specs.load(run.spec_file)
+    spec = run.spec()
     settings = specs.load(run.spec_file, overrides).export if overrides else spec.export
-    return Exportable(spec, settings, run.path.resolve(), run.path / "export", True)
+    return Exportable(spec, settings, run.path.resolve(), run.export_dir, run)
 
 
 def verification_batch(spec) -> tuple[tuple[str, np.ndarray] | None, list[str] | None, list[str]]:

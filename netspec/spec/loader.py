@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from netspec.errors import UsageError
-from netspec.spec import checks, normalize, schema
+from netspec.spec import checks, normalize, schema, yamlpos
 from netspec.spec.compose import load_composed
 from netspec.spec.diagnostics import Diagnostic, SpecError
 from netspec.spec.shapes import LayerInfo, infer
+from netspec.spec.yamlpos import Document
 
 
 @dataclass
@@ -46,7 +47,19 @@ def load(path, overrides=()) -> Spec:
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
-    doc = load_composed(path, overrides)
+    return _checked(load_composed(path, overrides), path)
+
+
+def load_resolved(doc: dict, origin: Path) -> Spec:
+    """A resolved spec kept as data (a SavedModel's netspec.json), checked like a spec file
+    read from `origin`; messages name `origin`."""
+    import yaml
+
+    text = yaml.safe_dump(doc, sort_keys=False)
+    return _checked(yamlpos.load(text, str(origin)), Path(origin))
+
+
+def _checked(doc: Document, path: Path) -> Spec:
     problems = list(schema.check(doc))
     resolved, more = resolve(doc, path, problems)
     problems += more

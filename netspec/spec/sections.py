@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netspec.export.formats import FORMATS
 from netspec.fields import (
     BOOL,
     FRACTION,
@@ -318,12 +319,12 @@ EXPORT = {
     "formats": Field(
         {
             "type": "array",
-            "items": {"enum": ["saved_model", "onnx"]},
+            "items": {"enum": list(FORMATS)},
             "minItems": 1,
             "uniqueItems": True,
         },
         "Artifacts to write.",
-        ["saved_model", "onnx"],
+        list(FORMATS),
     ),
     "opset": Field({"type": "integer", "minimum": 13, "maximum": 18}, "ONNX opset (13-18).", 17),
     "preprocessing": Field(

@@ -1,8 +1,8 @@
-"""Training runs: run directories, manifests, checkpoints, resume, finetuning, evaluation.
+"""The training loop: new and resumed runs, finetuning, evaluation, progress.
 
 `netspec.train.train(spec, out=None, resume=None, quiet=False) -> Path` trains into a run
-directory (see netspec.train.runs for its layout). Importing this package does not import
-TensorFlow, so `netspec.train.runs` stays cheap for commands that only read run directories.
+directory (netspec.runs describes its layout). Importing this package does not import
+TensorFlow; `train` does, once it has checked the spec.
 """
 
 from pathlib import Path

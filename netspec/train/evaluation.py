@@ -12,9 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
+from netspec import files, outputs
 from netspec.errors import UsageError, UserError
-from netspec.train import atomic, figures
-from netspec.train.runs import Run, open_run
+from netspec.runs import Run, open_run
+from netspec.train import figures
 
 PREDICT_BATCH = 500  # examples per model call when evaluating; memory is no concern there
 
@@ -112,29 +113,41 @@ def plot_confusion(path: Path, evaluation: Evaluation, title: str) -> None:
     figures.save_png(figure, path)
 
 
+SPLITS = {
+    "train": ("x_train", "y_train"),
+    "validation": ("x_val", "y_val"),
+    "test": ("x_test", "y_test"),
+}
+
+
 def evaluate_run(
     run_dir, source: str | None = None, path=None, split: str = "test", out=None
 ) -> dict:
-    """Evaluate a completed run on one of its splits, or on the data source `source` (its own
-    test set when it has one, such as MNIST's t10k files, else all of its examples).
+    """Evaluate a completed run on one of its splits, or on the data source `source` read from
+    `path` (its own test set when it has one, such as MNIST's t10k files, else all of its
+    examples).
 
-    Writes evaluation-<data>.json and confusion-<data>.png into `out` (default: the run
-    directory) and returns the report (what the JSON file holds).
+    Writes evaluation-<data>.json and confusion-<data>.png into `out` (a new, empty or earlier
+    evaluation folder; default: the run directory) and returns the report (what the JSON file
+    holds). Everything about the run, the data and `out` is checked before TensorFlow loads.
     """
-    from netspec.train.restore import load_trained
+    from netspec.runs.trained import check_trained, load_trained
 
     run = open_run(run_dir)
-    spec, model = load_trained(run)
+    check_trained(run)
+    spec = run.spec()
+    if out is not None:
+        outputs.check_ours(Path(out), "evaluation")
     class_names = run.manifest()["class_names"]
     if source is None:
         if path is not None:
-            raise UsageError("--path needs --data: it is where that data source reads from")
+            raise UsageError("a data path needs a data source to read it")
         x, y, label, described, warnings = _run_split(run, spec, split)
     else:
         x, y, label, described, warnings = _other_source(spec, source, path, class_names)
+    spec, model = load_trained(run)
     result = evaluate_model(model, x, y, spec, class_names)
-    folder = Path(out) if out is not None else run.path
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = run.path if out is None else outputs.claim(Path(out), "evaluation")
     png = folder / f"confusion-{label}.png"
     plot_confusion(png, result, f"{spec.name} on {described}")
     report = {
@@ -144,27 +157,21 @@ def evaluate_run(
         "confusion_png": str(png),
         "warnings": warnings,
     }
-    atomic.write_json(folder / f"evaluation-{label}.json", report)
+    files.write_json(folder / f"evaluation-{label}.json", report)
     return report
 
 
 def _run_split(run: Run, spec, split: str):
     import netspec.data
 
-    arrays = {
-        "train": ("x_train", "y_train"),
-        "validation": ("x_val", "y_val"),
-        "test": ("x_test", "y_test"),
-    }
-    if split not in arrays:
-        raise UsageError(f"--split must be one of {', '.join(arrays)}, got '{split}'")
+    if split not in SPLITS:
+        raise UsageError(f"split must be one of {', '.join(SPLITS)}, got '{split}'")
     data = netspec.data.load(spec)
-    x, y = (getattr(data, name) for name in arrays[split])
+    x, y = (getattr(data, name) for name in SPLITS[split])
     if x is None:
         raise UserError(
             f"run {run.path} has no {split} split",
-            hint="evaluate another split (--split validation) or other data "
-            "(--data SOURCE --path P)",
+            hint="evaluate another of its splits, or other data",
         )
     warnings = (
         []
@@ -175,11 +182,11 @@ def _run_split(run: Run, spec, split: str):
 
 
 def _other_source(spec, source: str, path, class_names: list[str]):
-    from netspec.data import SOURCES, check_shape
+    from netspec.data import SOURCES, check_finite, check_shape
 
     if source not in SOURCES:
         raise UsageError(
-            f"--data: unknown source '{source}'", hint=f"choose one of {', '.join(SOURCES)}"
+            f"unknown data source '{source}'", hint=f"choose one of {', '.join(SOURCES)}"
         )
     config = {
         **spec.data,
@@ -190,10 +197,11 @@ def _other_source(spec, source: str, path, class_names: list[str]):
     loaded = SOURCES[source](config, spec.input)
     check_shape(loaded, source, spec.input["shape"])
     x, y = loaded.test if loaded.test is not None else (loaded.x, loaded.y)
+    check_finite(x, source)
     described = loaded.test_origin or f"all {len(y)} examples"
     if int(y.max()) >= len(class_names):
         raise UserError(
-            f"--data {source}: labels go up to {int(y.max())}, but the run's model "
+            f"data source '{source}': labels go up to {int(y.max())}, but the run's model "
             f"knows {len(class_names)} classes ({', '.join(class_names)})"
         )
     warnings = []

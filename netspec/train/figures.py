@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from netspec.train import atomic
+from netspec import files
 
 
 def new_figure(**options):
@@ -23,4 +23,4 @@ def new_figure(**options):
 def save_png(figure, path: Path) -> None:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
-    atomic.write_bytes(path, buffer.getvalue())
+    files.write_bytes(path, buffer.getvalue())

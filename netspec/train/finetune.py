@@ -14,9 +14,9 @@ import copy
 from pathlib import Path
 
 from netspec.errors import UserError
+from netspec.runs import Run, checkpoints, open_run
+from netspec.runs.trained import check_trained
 from netspec.spec import Spec
-from netspec.train import checkpoints
-from netspec.train.runs import COMPLETED, Run, open_run
 
 
 def source_run(spec) -> Run:
@@ -53,11 +53,10 @@ def load_layers(model, spec) -> dict | None:
         return None
     run = source_run(spec)
     manifest = run.manifest()
-    if manifest.get("status") != COMPLETED:
-        raise UserError(
-            f"init_from.run: {run.path} did not complete (status: {manifest.get('status')})",
-            hint=f"finish it first: netspec train --resume {run.path}",
-        )
+    try:
+        check_trained(run)
+    except UserError as err:
+        raise UserError(f"init_from.run: {err.message}", hint=err.hint) from None
     arrays, _ = checkpoints.load(run.final_weights)
     chosen = _chosen_layers(model, spec.init_from["layers"], arrays, run.path)
     for layer in chosen:

@@ -10,7 +10,8 @@ import csv
 import io
 from pathlib import Path
 
-from netspec.train import atomic, figures
+from netspec import files
+from netspec.train import figures
 
 LEADING = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "seconds")
 
@@ -35,7 +36,7 @@ def write_csv(path: Path, rows: list[dict]) -> None:
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _cell(v) for k, v in row.items()})
-    atomic.write_text(path, buffer.getvalue())
+    files.write_text(path, buffer.getvalue())
 
 
 def plot_curves(path: Path, rows: list[dict], title: str) -> None:

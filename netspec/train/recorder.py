@@ -4,7 +4,8 @@ most the epoch in progress.
 At each epoch's end, in this order: the checkpoint (the truth about completed epochs: weights,
 RNG and optimizer state, history rows, early-stopping state), then files derived from it
 (history.csv, TensorBoard scalars, manifest). Early stopping is decided here too (the
-training loop stops when the stopper says so).
+training loop stops when the stopper says so), and a loss that is NaN or infinite stops
+training before anything of its epoch is saved.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import time
 
 import keras
 
-from netspec.train import checkpoints, history
-from netspec.train import manifest as manifests
+from netspec.runs import Run, checkpoints
+from netspec.runs import manifest as manifests
+from netspec.train import history
 from netspec.train.early_stopping import EarlyStopping
 from netspec.train.progress import Reporter
-from netspec.train.runs import Run
+from netspec.train.stopping import check_finite
 from netspec.train.tb_logs import EpochLogs
 
 
@@ -37,13 +39,18 @@ class EpochRecorder(keras.callbacks.Callback):
         self.reporter, self.epochs, self.steps = reporter, epochs, steps
         self.rows = list(meta.get("history", []))
         self.tb_logs = EpochLogs(run.tb_dir)
-        self.started = None
+        self.started, self.epoch = None, 0
 
     def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
         self.started = time.monotonic()
         self.reporter.start_epoch(epoch + 1, self.epochs, self.steps)
 
+    def on_train_batch_end(self, batch, logs=None):
+        check_finite(logs or {}, self.epoch + 1, batch + 1)
+
     def on_epoch_end(self, epoch, logs=None):
+        check_finite(logs or {}, epoch + 1)
         row = history.make_row(
             epoch + 1,
             dict(logs or {}),

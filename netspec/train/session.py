@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 import tensorflow as tf
@@ -24,52 +25,50 @@ import yaml
 import netspec
 import netspec.data
 import netspec.spec
+from netspec import files
 from netspec.compile import build_model, compile_model
-from netspec.errors import UsageError, UserError
-from netspec.train import atomic, checkpoints, determinism, finetune, history
-from netspec.train import manifest as manifests
-from netspec.train.batching import Batches
-from netspec.train.early_stopping import EarlyStopping
-from netspec.train.evaluation import evaluate_model
-from netspec.train.progress import BatchProgress, make_reporter
-from netspec.train.recorder import EpochRecorder, training_state
-from netspec.train.runs import (
+from netspec.errors import UsageError, UserError, one_line
+from netspec.runs import (
     COMPLETED,
     FAILED,
     INTERRUPTED,
     RUNS_ROOT,
     Run,
-    is_alive,
+    checkpoints,
     latest_unfinished_run,
     new_run,
     open_run,
 )
-
-
-class TrainingInterrupted(KeyboardInterrupt):
-    """Ctrl-C during training: the run is saved up to its last completed epoch."""
-
-    def __init__(self, run_dir: Path, epochs_completed: int, epochs: int):
-        super().__init__(f"interrupted after epoch {epochs_completed}/{epochs}")
-        self.run_dir, self.epochs_completed, self.epochs = run_dir, epochs_completed, epochs
+from netspec.runs import manifest as manifests
+from netspec.train import determinism, finetune, history
+from netspec.train.batching import Batches
+from netspec.train.early_stopping import EarlyStopping
+from netspec.train.evaluation import evaluate_model
+from netspec.train.progress import BatchProgress, make_reporter
+from netspec.train.recorder import EpochRecorder, training_state
+from netspec.train.stopping import TrainingInterrupted, signal_of, sigterm_as_interrupt
 
 
 def train(spec=None, out=None, resume=None, quiet: bool = False) -> Path:
     """Train `spec` (a Spec or a spec file) into a new run directory (`out`, or
     runs/<name>/<timestamp>); returns the run directory.
 
-    `resume`: a run directory to continue (then no spec), or True to continue the latest
-    unfinished run of `spec` under runs/<name>/.
+    `resume`: a run directory (or Run) to continue (then no spec), or True to continue the latest
+    unfinished run of `spec` under runs/<name>/. SIGTERM is handled like Ctrl-C.
     """
-    if resume:
-        if out is not None:
-            raise UsageError("--out cannot be combined with --resume: a run continues in place")
-        if resume is True:
-            return _resume(_latest_unfinished(_prepared(spec)), quiet)
-        if spec is not None:
-            raise UsageError("resuming takes the run directory only: its spec.yaml is the spec")
-        return _resume(open_run(resume), quiet)
-    return _new(_prepared(spec), out, quiet)
+    with sigterm_as_interrupt(), ExitStack() as owned:
+        if resume:
+            if out is not None:
+                raise UsageError("a resumed run continues in its own directory; no new one")
+            if resume is True:
+                run = _latest_unfinished(_prepared(spec))
+            elif spec is not None:
+                raise UsageError("resuming takes the run directory only: its spec.yaml is the spec")
+            else:
+                run = resume if isinstance(resume, Run) else open_run(resume)
+            owned.enter_context(run.lock())
+            return _resume(run, quiet)
+        return _new(_prepared(spec), out, quiet, owned)
 
 
 def _prepared(spec) -> netspec.spec.Spec:
@@ -80,14 +79,16 @@ def _prepared(spec) -> netspec.spec.Spec:
     return finetune.with_absolute_run(spec)
 
 
-def _new(spec, out, quiet: bool) -> Path:
+def _new(spec, out, quiet: bool, owned: ExitStack) -> Path:
     """Everything that can fail on the user's input happens before the run directory exists."""
     determinism.seed(spec.train["seed"])
     data = _load_data(spec)
     model = _model(spec)
+    _check_classes(model, spec, data)
     init_from = finetune.load_layers(model, spec)
     _compile(model, spec, data)
     run = new_run(spec.name, out)
+    owned.enter_context(run.lock())
     _write_spec(run, spec)
     manifest = manifests.new_manifest(spec, data, spec.path.resolve(), init_from)
     manifests.write(run, manifest)
@@ -95,38 +96,42 @@ def _new(spec, out, quiet: bool) -> Path:
 
 
 def _resume(run: Run, quiet: bool) -> Path:
+    """Continue `run`, which this process owns (its lock is held)."""
     manifest = run.manifest()
     if manifest.get("status") == COMPLETED:
         raise UserError(
             f"run {run.path} already completed; nothing to resume",
             hint="train again without --resume to start a new run",
         )
-    if is_alive(manifest):
-        raise UserError(
-            f"run {run.path} is still being trained by process {manifest['pid']}",
-            hint="wait for it, or stop it (Ctrl-C) and resume then",
-        )
-    spec = netspec.spec.load(run.spec_file)
-    if spec.hash != manifest["spec"]["hash"]:
+    spec = run.spec()
+    if spec.hash != manifest["spec"].get("hash"):
         raise UserError(
             f"{run.spec_file} was changed after the run started",
             hint="a run trains the spec it started with; start a new run instead",
         )
     determinism.seed(spec.train["seed"])
     data = _load_data(spec)
-    if data.fingerprint != manifest["data"]["fingerprint"]:
+    if data.fingerprint != manifest.get("data", {}).get("fingerprint"):
         raise UserError(
             f"the data of run {run.path} changed since it started "
             f"({data.source}: fingerprint {data.fingerprint[:12]}, "
-            f"was {manifest['data']['fingerprint'][:12]})",
+            f"was {str(manifest.get('data', {}).get('fingerprint'))[:12]})",
             hint="restore the original data, or start a new run",
         )
     model, meta = _model(spec), {}
+    _check_classes(model, spec, data)
     if run.last_checkpoint.exists():
-        if manifest["init_from"] and manifest["init_from"]["freeze"]:
-            finetune.freeze(model, manifest["init_from"]["layers"])
+        arrays, meta = checkpoints.load(run.last_checkpoint, training=True)
+        if meta["epochs_completed"] > spec.train["epochs"]:
+            raise UserError(
+                f"{run.last_checkpoint}: records {meta['epochs_completed']} "
+                f"completed epochs, but the run has {spec.train['epochs']}",
+                hint="it was not written by this run",
+            )
+        init_from = manifest.get("init_from")
+        if init_from and init_from["freeze"]:
+            finetune.freeze(model, init_from["layers"])
         _compile(model, spec, data)
-        arrays, meta = checkpoints.load(run.last_checkpoint)
         checkpoints.assign(training_state(model), arrays, run.last_checkpoint)
     else:  # stopped before its first epoch completed: start over
         finetune.load_layers(model, spec)
@@ -138,8 +143,8 @@ def _resume(run: Run, quiet: bool) -> Path:
 
 
 def _latest_unfinished(spec) -> Run:
-    run = open_run(latest_unfinished_run(spec.name, RUNS_ROOT))
-    if run.manifest()["spec"]["hash"] != spec.hash:
+    run = latest_unfinished_run(spec.name, RUNS_ROOT)
+    if run.manifest()["spec"].get("hash") != spec.hash:
         raise UserError(
             f"the latest unfinished run of '{spec.name}', {run.path}, was started "
             f"from a different version of {spec.path}",
@@ -149,9 +154,26 @@ def _latest_unfinished(spec) -> Run:
     return run
 
 
+def _check_classes(model, spec, data) -> None:
+    """The data's classes must fit the logits (else TensorFlow fails mid-epoch)."""
+    units = int(model.output.shape[-1])
+    if data.num_classes > units:
+        last = spec.layers[-1]["name"]
+        raise UserError(
+            f"the data has {data.num_classes} classes ({_listed(data.class_names)}), but the "
+            f"last layer '{last}' gives {units} outputs",
+            hint=f"set units: {data.num_classes} on layer '{last}' "
+            f"(--set layers.{last}.units={data.num_classes})",
+        )
+
+
+def _listed(names: list[str], shown: int = 5) -> str:
+    return ", ".join(names[:shown]) + (f", ... {names[-1]}" if len(names) > shown else "")
+
+
 def _fit(run: Run, spec, data, model, manifest: dict, meta: dict, quiet: bool) -> Path:
-    """Train the remaining epochs and finish the run; on Ctrl-C or an error, record how it
-    ended (the checkpoint of the last completed epoch stays) and re-raise."""
+    """Train the remaining epochs and finish the run; on Ctrl-C, SIGTERM or an error, record
+    how it ended (the checkpoint of the last completed epoch stays) and re-raise."""
     reporter = make_reporter(quiet)
     stopper = EarlyStopping.from_spec(spec.train["early_stopping"], meta.get("early_stopping"))
     try:
@@ -161,16 +183,16 @@ def _fit(run: Run, spec, data, model, manifest: dict, meta: dict, quiet: bool) -
             best, _ = checkpoints.load(run.best_checkpoint)
             checkpoints.assign(checkpoints.model_weights(model), best, run.best_checkpoint)
         checkpoints.save(run.final_weights, checkpoints.model_weights(model))
-        atomic.write_json(run.metrics_file, _final_metrics(model, spec, data, manifest))
-    except KeyboardInterrupt:
+        files.write_json(run.metrics_file, _final_metrics(model, spec, data, manifest))
+    except KeyboardInterrupt as interrupt:
         reporter.close()
         _end(run, spec, manifest, INTERRUPTED)
         raise TrainingInterrupted(
-            run.path, manifest["epochs_completed"], spec.train["epochs"]
+            run.path, manifest["epochs_completed"], spec.train["epochs"], signal_of(interrupt)
         ) from None
     except BaseException as err:
         reporter.close()
-        _end(run, spec, manifest, FAILED, error=f"{type(err).__name__}: {err}")
+        _end(run, spec, manifest, FAILED, error=one_line(err))
         raise
     _end(run, spec, manifest, COMPLETED)
     return run.path
@@ -239,7 +261,7 @@ def _steps_per_epoch(spec, data) -> int:
 
 
 def _write_spec(run: Run, spec) -> None:
-    atomic.write_text(
+    files.write_text(
         run.spec_file,
         f"# {spec.name}, resolved from {spec.path} by netspec "
         f"{netspec.__version__}\n" + yaml.safe_dump(spec.doc, sort_keys=False),
@@ -249,17 +271,31 @@ def _write_spec(run: Run, spec) -> None:
 
 
 def _end(run: Run, spec, manifest: dict, status: str, error: str | None = None) -> None:
-    """Record how the run ended. The last checkpoint is the truth about completed epochs (an
-    interrupt may have come between saving it and updating the other files)."""
+    """Record how the run ended: the manifest first (the status matters most, and on a full disk
+    the failed write has just freed its space), then history.csv and curves.png. The last
+    checkpoint is the truth about completed epochs (an interrupt may have come between saving
+    it and updating the other files)."""
+    meta = None
     if run.last_checkpoint.exists():
-        _, meta = checkpoints.load(run.last_checkpoint)
-        manifest["epochs_completed"] = meta["epochs_completed"]
-        history.write_csv(run.history_file, meta["history"])
-        history.plot_curves(run.curves_file, meta["history"], f"{spec.name} ({run.path.name})")
+        try:
+            _, meta = checkpoints.load(run.last_checkpoint, training=True)
+            manifest["epochs_completed"] = meta["epochs_completed"]
+        except UserError:
+            pass
     manifest.update(status=status, finished_at=manifests.now())
     if error:
         manifest["error"] = error
-    manifests.write(run, manifest)
+    try:
+        manifests.write(run, manifest)
+        if meta is not None:
+            history.write_csv(run.history_file, meta["history"])
+            history.plot_curves(run.curves_file, meta["history"], f"{spec.name} ({run.path.name})")
+    except OSError as err:
+        if status == COMPLETED:
+            raise
+        print(
+            f"warning: could not record the end of run {run.path}: {one_line(err)}", file=sys.stderr
+        )
 
 
 def _final_metrics(model, spec, data, manifest: dict) -> dict:

@@ -78,9 +78,9 @@ def build(spec_path: Path, overrides=()):
     return spec, model
 
 
-def export(spec_path: Path, out_dir: Path, overrides=(), **options):
+def export(spec_path: Path, out_dir: Path, overrides=()):
     """What `netspec export SPEC` does, on `build`'s weights."""
-    from netspec.export import ExportOptions, export_model
+    from netspec.export import export_model
     from netspec.export.source import verification_batch
 
     spec, model = build(spec_path, overrides)
@@ -89,7 +89,7 @@ def export(spec_path: Path, out_dir: Path, overrides=(), **options):
         spec,
         model,
         Path(out_dir),
-        ExportOptions.from_spec(spec.export, **options),
+        spec.export,
         source=str(Path(spec_path).resolve()),
         class_names=class_names,
         real_batch=real_batch,

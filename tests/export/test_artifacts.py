@@ -41,7 +41,7 @@ def raw_batch(n, seed=0):
 
 
 def saved_variables(loaded):
-    return {var.name: var for layer in loaded.params.values() for var in layer.values()}
+    return {var.name: var for var in loaded.variables}
 
 
 def test_exported_files(exported):
@@ -111,8 +111,10 @@ def test_onnx_metadata_and_sidecar(exported, onnx_model, small_model, small_spec
     assert json.loads(props["input_scale"]) == {"from": [0, 255], "to": [0.0, 1.0]}
     assert props["source"] == str(small_spec.resolve())
     assert props["preprocessing"] == "true"
-    sidecar = ArtifactInfo.read_sidecar(exported.out_dir / "saved_model")
-    assert sidecar == ArtifactInfo.from_props(props)
+    sidecar, extra = ArtifactInfo.read_sidecar(exported.out_dir / "saved_model")
+    assert sidecar == ArtifactInfo.from_props(props, exported.out_dir / "model.onnx")
+    assert extra["spec"] == spec.doc  # predict rebuilds the network from it
+    assert sorted(extra["checkpoint_keys"]) == sorted(SMALL_PARAMS)
 
 
 def test_saved_model_signature_names_and_raw_pixels(loaded, small_model):
@@ -130,17 +132,25 @@ def test_saved_model_signature_names_and_raw_pixels(loaded, small_model):
     np.testing.assert_allclose(signature(image=tf.constant(x))["logits"], model(x), atol=1e-6)
 
 
-def test_checkpoint_holds_only_the_parameters_under_readable_keys(exported, keras_values):
+def test_checkpoint_holds_only_the_parameters_under_recorded_keys(exported, keras_values):
     import tensorflow as tf
 
     prefix = str(exported.out_dir / "saved_model" / "variables" / "variables")
     keys = {key for key, _ in tf.train.list_variables(prefix)} - {"_CHECKPOINTABLE_OBJECT_GRAPH"}
-    assert keys == {f"params/{name}/.ATTRIBUTES/VARIABLE_VALUE" for name in SMALL_PARAMS}
+    recorded = json.loads((exported.out_dir / "saved_model" / "netspec.json").read_text())
+    assert keys == set(recorded["checkpoint_keys"].values())
+    assert sorted(recorded["checkpoint_keys"]) == sorted(SMALL_PARAMS)
     reader = tf.train.load_checkpoint(prefix)
     for name, value in keras_values.items():
-        np.testing.assert_array_equal(
-            reader.get_tensor(f"params/{name}/.ATTRIBUTES/VARIABLE_VALUE"), value
-        )
+        np.testing.assert_array_equal(reader.get_tensor(recorded["checkpoint_keys"][name]), value)
+
+
+def test_the_loaded_saved_model_offers_its_variables_like_keras_archives(loaded):
+    assert [v.name for v in loaded.variables] == [f"{name}:0" for name in SMALL_PARAMS]
+    trainable = [v.name for v in loaded.trainable_variables]
+    frozen = [v.name for v in loaded.non_trainable_variables]
+    assert frozen == ["bn1/moving_mean:0", "bn1/moving_variance:0"]
+    assert sorted(trainable + frozen) == sorted(v.name for v in loaded.variables)
 
 
 def test_saved_model_cli_shows_the_signature(exported):
@@ -168,7 +178,9 @@ def test_keras_tfsm_layer_runs_it(exported, small_model):
     x = raw_batch(4)
     outputs = layer(x)
     np.testing.assert_allclose(outputs["logits"], model(x), atol=1e-6)
-    assert not layer.trainable_weights  # nothing trainable-only crept in
+    # The parameters and nothing else (no RNG state); moving statistics stay non-trainable.
+    assert len(layer.weights) == len(SMALL_PARAMS)
+    assert len(layer.non_trainable_weights) == 2
 
 
 def test_verification_report_is_saved(exported):
@@ -196,7 +208,8 @@ def test_names_json_lists_each_parameter_in_each_format(exported, keras_values):
             "variable": f"{entry['name']}:0",
             "shape": shape,
             "dtype": "float32",
-            "checkpoint_key": f"params/{entry['name']}/.ATTRIBUTES/VARIABLE_VALUE",
+            "checkpoint_key": f"variables/{SMALL_PARAMS.index(entry['name'])}"
+            "/.ATTRIBUTES/VARIABLE_VALUE",
         }
         assert entry["onnx"] == {"initializer": entry["name"], "shape": shape, "dtype": "float32"}
     assert [p["trainable"] for p in names["parameters"]].count(False) == 2  # BN statistics

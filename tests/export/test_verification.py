@@ -25,7 +25,9 @@ def test_failed_verification_keeps_the_previous_export(tmp_path, exported, small
     with pytest.raises(VerificationError, match="onnx on test batch") as failure:
         # onnxruntime reorders float sums: its logits differ from Keras's by ~1e-7
         helpers.export(
-            small_spec, target, overrides=["export.tolerance=0.000000000001"], formats=["onnx"]
+            small_spec,
+            target,
+            overrides=["export.tolerance=0.000000000001", "export.formats=[onnx]"],
         )
     assert not failure.value.report["passed"]
     assert snapshot(target) == before

@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from netspec.train import checkpoints, train
+from netspec.runs import checkpoints
+from netspec.train import train
 from tests.train import helpers
 
 

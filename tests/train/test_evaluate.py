@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from netspec.cli.app import app
 from netspec.data.synthetic import generate
 from netspec.errors import UsageError, UserError
+from netspec.runs.directory import NOT_A_RUN_HINT
 from netspec.train.evaluation import evaluate_run, from_logits
 
 runner = CliRunner()
@@ -85,6 +86,7 @@ def test_cli_json_on_another_source_with_its_own_test_files(reference_run, tmp_p
     assert report["examples"] == 30 and "t10k" in report["data"]
     assert report["warnings"] == []
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        ".netspec",
         "confusion-idx.png",
         "evaluation-idx.json",
     ]
@@ -106,7 +108,9 @@ def test_a_folder_that_is_not_a_run(tmp_path):
 
 
 def test_a_run_that_did_not_complete(tmp_path):
-    (tmp_path / "manifest.json").write_text(json.dumps({"status": "interrupted"}))
+    (tmp_path / "manifest.json").write_text(
+        json.dumps({"spec": {"name": "x"}, "status": "interrupted"})
+    )
     with pytest.raises(UserError, match="has no trained weights yet") as err:
         evaluate_run(tmp_path)
     assert err.value.hint == f"finish it: netspec train --resume {tmp_path}"
@@ -115,7 +119,10 @@ def test_a_run_that_did_not_complete(tmp_path):
 def test_cli_errors_are_one_line(netspec_process, tmp_path):
     result = netspec_process("evaluate", tmp_path / "missing")
     assert result.returncode == 2
-    assert result.stderr == f"error: {tmp_path / 'missing'}: no such run directory\n"
+    assert result.stderr.splitlines() == [
+        f"error: {tmp_path / 'missing'}: no such run directory",
+        f"  hint: {NOT_A_RUN_HINT}",
+    ]
 
 
 def write_idx(path, array: np.ndarray) -> None:

@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 
 from netspec.cli.app import app
 from netspec.errors import UserError
-from netspec.train import checkpoints, train
+from netspec.runs import checkpoints
+from netspec.train import train
 from tests.train import helpers
 
 pytestmark = pytest.mark.slow
@@ -106,7 +107,7 @@ def test_a_damaged_checkpoint_is_a_clear_error_and_is_kept(tmp_path, reference_r
     manifest.update(status="interrupted")
     (run / "manifest.json").write_text(json.dumps(manifest))
 
-    with pytest.raises(UserError, match="last.npz: damaged checkpoint"):
+    with pytest.raises(UserError, match="last.npz: not a readable checkpoint"):
         train(resume=run, quiet=True)
     assert (run / "checkpoints" / "last.npz").read_bytes() == b"not a checkpoint"
     assert helpers.manifest(run)["status"] == "interrupted"

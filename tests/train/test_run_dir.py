@@ -26,6 +26,7 @@ def test_run_directory_files(reference_run):
         if p.is_file() and "tb/" not in p.as_posix()
     }
     assert names == {
+        ".lock",
         "spec.yaml",
         "manifest.json",
         "metrics.json",

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
+import subprocess
+import sys
 from datetime import datetime
 
 import pytest
 
+from netspec import runs
 from netspec.errors import UsageError, UserError
-from netspec.train import runs
+from netspec.runs import Run
 
 
 def make_run(path, status="completed", started_at="2025-01-01T10:00:00+00:00", **fields):
     path.mkdir(parents=True)
     (path / "manifest.json").write_text(
-        json.dumps({"status": status, "started_at": started_at, **fields})
+        json.dumps({"spec": {"name": "x"}, "status": status, "started_at": started_at, **fields})
     )
     (path / "spec.yaml").write_text("name: x\n")
     return path
@@ -41,6 +42,7 @@ def test_new_run_with_out_refuses_a_folder_that_holds_files(tmp_path):
     (tmp_path / "used" / "notes.txt").write_text("mine")
     with pytest.raises(UsageError, match="already exists and is not an empty folder"):
         runs.new_run("cnn", out=tmp_path / "used")
+    assert [p.name for p in (tmp_path / "used").iterdir()] == ["notes.txt"]
 
 
 def test_latest_run_is_the_last_started_completed_one(tmp_path):
@@ -49,7 +51,7 @@ def test_latest_run_is_the_last_started_completed_one(tmp_path):
     make_run(tmp_path / "cnn" / "c", status="interrupted", started_at="2025-01-03T10:00:00+00:00")
     (tmp_path / "cnn" / "broken").mkdir()
     (tmp_path / "cnn" / "broken" / "manifest.json").write_text("{not json")
-    assert runs.latest_run(tmp_path) == newest
+    assert runs.latest_run(tmp_path).path == newest
 
 
 def test_latest_run_without_any_is_a_clear_error(tmp_path):
@@ -61,31 +63,45 @@ def test_latest_run_without_any_is_a_clear_error(tmp_path):
 
 def test_latest_unfinished_run_skips_completed_and_live_runs(tmp_path):
     killed = make_run(
-        tmp_path / "cnn" / "a",
-        status="running",
-        pid=2**22 + 1,
-        host=socket.gethostname(),
-        started_at="2025-01-01T10:00:00+00:00",
+        tmp_path / "cnn" / "a", status="running", started_at="2025-01-01T10:00:00+00:00"
     )
     make_run(tmp_path / "cnn" / "b", started_at="2025-01-02T10:00:00+00:00")
-    make_run(
-        tmp_path / "cnn" / "c",
-        status="running",
-        pid=os.getpid(),
-        host=socket.gethostname(),
-        started_at="2025-01-03T10:00:00+00:00",
+    live = make_run(
+        tmp_path / "cnn" / "c", status="running", started_at="2025-01-03T10:00:00+00:00"
     )
-    assert runs.latest_unfinished_run("cnn", tmp_path) == killed
+    with Run(live).lock():
+        assert runs.latest_unfinished_run("cnn", tmp_path).path == killed
+    assert runs.latest_unfinished_run("cnn", tmp_path).path == live
     with pytest.raises(UserError, match="no unfinished run of 'mlp'"):
         runs.latest_unfinished_run("mlp", tmp_path)
 
 
-def test_is_alive_only_for_a_running_process_on_this_host():
-    host = socket.gethostname()
-    assert runs.is_alive({"status": "running", "pid": os.getpid(), "host": host})
-    assert not runs.is_alive({"status": "interrupted", "pid": os.getpid(), "host": host})
-    assert not runs.is_alive({"status": "running", "pid": os.getpid(), "host": host + "-other"})
-    assert not runs.is_alive({"status": "running", "pid": 2**22 + 1, "host": host})
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from netspec.runs import Run
+lock = Run(Path(sys.argv[1])).lock()
+print("locked", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_run_is_active_while_a_live_process_holds_its_lock(tmp_path):
+    run = Run(make_run(tmp_path / "run", status="running"))
+    assert not run.is_active()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(run.path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        assert run.is_active()
+        with pytest.raises(UserError, match=f"run {run.path} is in use by process {holder.pid}"):
+            run.lock()
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+    assert not run.is_active()  # the OS released the killed process's lock
+    run.lock().release()
 
 
 def test_resolve_spec_arg(tmp_path):
@@ -96,8 +112,20 @@ def test_resolve_spec_arg(tmp_path):
         runs.resolve_spec_arg(tmp_path)
 
 
-def test_open_run_needs_a_manifest(tmp_path):
+def test_open_run_needs_a_run_directory(tmp_path):
     with pytest.raises(UsageError, match="no such run directory"):
         runs.open_run(tmp_path / "missing")
     with pytest.raises(UsageError, match="is not a run directory"):
         runs.open_run(tmp_path)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UsageError, match="is not a run directory"):
+        runs.open_run(tmp_path / "file")
+
+
+def test_the_manifest_is_read_once_per_run_object(tmp_path):
+    run = runs.open_run(make_run(tmp_path / "run"))
+    assert run.manifest()["status"] == "completed"
+    run.manifest_file.write_text("{broken")
+    assert run.manifest()["status"] == "completed"
+    with pytest.raises(UserError, match="unreadable manifest"):
+        runs.open_run(run.path).manifest()

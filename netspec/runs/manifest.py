@@ -1,8 +1,9 @@
 """manifest.json: what a run trained, with what, on which data and machine, and how it ended.
 
 Written when the run starts (status `running`), after every epoch, and when it ends
-(`completed`, `interrupted` on Ctrl-C, `failed` on an error). A run killed with `kill -9` stays
-`running`; `runs.is_alive` tells it apart from a live one by its pid and host.
+(`completed`, `interrupted` on Ctrl-C or SIGTERM, `failed` on an error, with a one-line
+`error`). A run killed with `kill -9` stays `running`; `Run.is_active` tells it apart from a
+live one by the run's lock, which only a live process holds.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from netspec.train import atomic, determinism
-from netspec.train.runs import RUNNING, Run
+from netspec import files
+
+COMPLETED, RUNNING, INTERRUPTED, FAILED = "completed", "running", "interrupted", "failed"
 
 
 def now() -> str:
@@ -80,6 +82,7 @@ def environment() -> dict:
     import tensorflow as tf
 
     from netspec import __version__
+    from netspec.train import determinism
 
     return {
         "versions": {
@@ -99,5 +102,7 @@ def environment() -> dict:
     }
 
 
-def write(run: Run, manifest: dict) -> None:
-    atomic.write_json(run.manifest_file, manifest)
+def write(run, manifest: dict) -> None:
+    """Write `run`'s manifest.json (a netspec.runs.Run), and keep it as the run's copy."""
+    files.write_json(run.manifest_file, manifest)
+    run._manifest = manifest

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from netspec.errors import UserError
-from netspec.train import checkpoints
+from netspec.runs import checkpoints
 
 
 def small_model(units=3):
@@ -48,7 +48,7 @@ def test_optimizer_keys_do_not_depend_on_how_many_optimizers_the_process_made():
 
 def test_a_damaged_file_is_a_user_error(tmp_path):
     (tmp_path / "c.npz").write_bytes(b"PK\x03\x04 truncated")
-    with pytest.raises(UserError, match="damaged checkpoint"):
+    with pytest.raises(UserError, match="not a readable checkpoint"):
         checkpoints.load(tmp_path / "c.npz")
     with pytest.raises(UserError, match="no such checkpoint"):
         checkpoints.load(tmp_path / "missing.npz")

@@ -5,22 +5,23 @@ Keys: `<layer>/<variable>` for the model's state (`conv1/kernel`, `bn1/moving_me
 optimizer's state (its step counter, which drives the learning-rate schedule, and its slots,
 e.g. `@optimizer/conv1_kernel_momentum`), and `@meta`, a JSON string of what the training
 loop needs to go on (completed epochs, history, early-stopping state). Layer names cannot start
-with `@`, so the keys never clash. Arrays load without pickle.
+with `@`, so the keys never clash.
 
-A `kill -9` during a save leaves the previous file intact (see atomic.py).
+A `kill -9` during a save leaves the previous file intact (netspec.files). Loading checks the
+whole file before anything uses it: no pickle, numbers only, finite values, and a complete
+`@meta` where the training loop needs one; a file that fails gets a one-line error.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from netspec import files, npzfile
 from netspec.errors import UserError
-from netspec.train import atomic
 
 OPTIMIZER = "@optimizer/"
 META = "@meta"
@@ -57,26 +58,52 @@ def optimizer_state(optimizer) -> dict[str, object]:
 def save(path: Path, variables: dict[str, object], meta: dict | None = None) -> None:
     arrays = {key: variable.numpy() for key, variable in variables.items()}
     if meta is not None:
-        arrays[META] = np.array(json.dumps(meta))
+        arrays[META] = np.array(files.dumps(meta, indent=None))
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
-    atomic.write_bytes(path, buffer.getvalue())
+    files.write_bytes(path, buffer.getvalue())
 
 
-def load(path: Path) -> tuple[dict[str, np.ndarray], dict]:
-    """(arrays by key, meta); UserError naming the file if it is missing or damaged."""
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such checkpoint") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
-        raise UserError(
-            f"{path}: damaged checkpoint ({err})",
-            hint="it was not written by netspec, or was changed afterwards",
-        ) from None
-    meta = json.loads(str(arrays.pop(META))) if META in arrays else {}
+def load(path: Path, training: bool = False) -> tuple[dict[str, np.ndarray], dict]:
+    """(arrays by key, meta), checked; UserError naming the file if it is missing or damaged.
+
+    `training`: the checkpoint must carry the training loop's `@meta` (last.npz).
+    """
+    damaged = "it was not written by netspec, or was changed afterwards"
+    arrays = npzfile.read(path, "checkpoint", hint=damaged)
+    meta = _meta(path, arrays.pop(META, None), training, damaged)
+    for key, value in arrays.items():
+        if value.dtype.kind not in "biuf":
+            raise UserError(f"{path}: {key} holds {value.dtype} values, not numbers", hint=damaged)
+        if value.dtype.kind == "f" and not np.isfinite(value).all():
+            raise UserError(f"{path}: {key} holds NaN or infinite values",
+                            hint="training diverged before this was saved; train again with a "
+                                 "lower learning rate")
     return arrays, meta
+
+
+def _meta(path: Path, value: np.ndarray | None, training: bool, damaged: str) -> dict:
+    if value is None:
+        if training:
+            raise UserError(f"{path}: has no {META} entry (epochs completed, history)", hint=damaged)
+        return {}
+    try:
+        meta = json.loads(str(value.item())) if value.dtype.kind == "U" and not value.shape else None
+    except ValueError:
+        meta = None
+    if not isinstance(meta, dict):
+        raise UserError(f"{path}: its {META} entry is not a JSON object", hint=damaged)
+    if training:
+        done, rows = meta.get("epochs_completed"), meta.get("history")
+        if not (isinstance(done, int) and done >= 0 and isinstance(rows, list)
+                and len(rows) == done and all(isinstance(row, dict) for row in rows)):
+            raise UserError(f"{path}: its {META} entry lacks a valid epochs_completed and "
+                            "history", hint=damaged)
+        stop = meta.get("early_stopping")
+        if stop is not None and not isinstance(stop, dict):
+            raise UserError(f"{path}: its {META} early_stopping state is not a mapping",
+                            hint=damaged)
+    return meta
 
 
 def assign(variables: dict[str, object], arrays: dict[str, np.ndarray], source: Path) -> None:

@@ -1,0 +1,72 @@
+"""Why training stops before its last epoch: Ctrl-C, SIGTERM, or a loss that is no number.
+
+SIGTERM is what schedulers, `docker stop` and `kill` send; it is handled like Ctrl-C (the run
+keeps its last completed epoch and is marked `interrupted`), and the process exits 143
+(128 + SIGTERM) instead of 130.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from netspec.errors import UserError
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Python would raise KeyboardInterrupt for SIGINT."""
+
+    signal = signal.SIGTERM
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during training: the run is saved up to its last completed epoch."""
+
+    def __init__(self, run_dir: Path, epochs_completed: int, epochs: int, signum: int):
+        super().__init__(f"interrupted after epoch {epochs_completed}/{epochs}")
+        self.run_dir, self.epochs_completed, self.epochs = run_dir, epochs_completed, epochs
+        self.signal = signum
+
+
+class TrainingDiverged(UserError):
+    """The loss became NaN or infinite: nothing after the last good epoch is saved."""
+
+
+def signal_of(interrupt: KeyboardInterrupt) -> int:
+    return getattr(interrupt, "signal", signal.SIGINT)
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises Terminated (in the main thread; elsewhere Python
+    cannot install handlers, and the block runs as it is)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def check_finite(values: dict, epoch: int, step: int | None = None) -> None:
+    """Raise TrainingDiverged if a loss in `values` (loss, val_loss) is NaN or infinite."""
+    for key in ("loss", "val_loss"):
+        value = values.get(key)
+        if value is not None and not math.isfinite(float(value)):
+            where = f"epoch {epoch}" + (f", step {step}" if step is not None else "")
+            raise TrainingDiverged(
+                f"training diverged: {key} became {float(value)} in {where}; the run keeps "
+                f"epoch {epoch - 1} and is marked failed",
+                hint="lower train.learning_rate, or check the data for NaN/Inf values; then "
+                "train again",
+            )
