@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from netspec.compile import build_model
-from tests.compile.helpers import spec_from
+from tests.helpers import load_spec as spec_from
 
 pytestmark = pytest.mark.slow  # imports TensorFlow
 

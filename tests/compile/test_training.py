@@ -6,7 +6,7 @@ import keras
 import pytest
 
 from netspec.compile import build_loss, build_optimizer, learning_rate
-from tests.compile.helpers import spec_from
+from tests.helpers import load_spec as spec_from
 
 pytestmark = pytest.mark.slow  # imports TensorFlow
 

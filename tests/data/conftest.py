@@ -4,16 +4,15 @@ from types import SimpleNamespace
 
 import pytest
 
+from netspec.fields import with_defaults
+from netspec.spec.sections import DATA, SPLIT
+
+# The resolved spec's own defaults (small synthetic sets for speed), so they cannot drift.
 DATA_DEFAULTS = {
-    "path": None,
-    "test_path": None,
-    "split": {"train": 0.8, "validation": 0.1, "test": 0.1},
-    "per_class": None,
+    **with_defaults({}, DATA),
+    "split": with_defaults({}, SPLIT),
     "classes": 4,
     "examples": 400,
-    "augment": None,
-    "shuffle_buffer": 1000,
-    "cache": True,
 }
 
 

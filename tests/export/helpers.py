@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.helpers import write_spec  # noqa: F401 - re-exported for the export tests
+
 SMALL = """\
 name: small
 input: {shape: [12, 12, 1], scale: unit}
@@ -48,12 +50,6 @@ layers:
 train: {seed: 5}
 data: {source: synthetic, classes: 4, examples: 120, split: {train: 0.5, test: 0.5}}
 """
-
-
-def write_spec(folder: Path, text: str, name: str) -> Path:
-    path = Path(folder) / f"{name}.yaml"
-    path.write_text(text)
-    return path
 
 
 def build(spec_path: Path, overrides=()):

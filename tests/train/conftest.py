@@ -8,4 +8,4 @@ from tests.train import helpers
 def reference_run(tmp_path_factory):
     """An uninterrupted run of helpers.TINY, trained in this (the pytest) process."""
     folder = tmp_path_factory.mktemp("reference")
-    return train(helpers.write_spec(folder), out=folder / "run", quiet=True)
+    return train(helpers.tiny_spec(folder), out=folder / "run", quiet=True)

@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import yaml
+
+from tests.helpers import write_spec
 
 # Small enough to train in seconds, big enough (100 steps per epoch) to be killed mid-epoch.
 # It has every kind of state a resume must restore: batch-norm moving statistics, a dropout
@@ -61,14 +62,9 @@ PARAMS = [
 ]
 
 
-def write_spec(folder: Path, doc: dict = TINY, name: str = "tiny.yaml", **sections) -> Path:
-    """Write `doc` with top-level `sections` merged in (one level deep) as folder/name."""
-    doc = json.loads(json.dumps(doc))
-    for key, value in sections.items():
-        doc[key] = {**doc[key], **value} if isinstance(value, dict) and key in doc else value
-    path = folder / name
-    path.write_text(yaml.safe_dump(doc, sort_keys=False))
-    return path
+def tiny_spec(folder: Path, **sections) -> Path:
+    """TINY as folder/tiny.yaml, with `sections` merged in (see tests.helpers.write_spec)."""
+    return write_spec(folder, TINY, "tiny", **sections)
 
 
 def final_weights(run: Path) -> dict[str, np.ndarray]:

@@ -33,7 +33,7 @@ def test_resuming_a_completed_run_is_refused(netspec_process, reference_run):
 
 @pytest.mark.slow
 def test_spec_with_resume_and_no_unfinished_run(netspec_process, tmp_path):
-    spec = helpers.write_spec(tmp_path)
+    spec = helpers.tiny_spec(tmp_path)
     result = netspec_process("train", spec, "--resume", cwd=tmp_path)
     assert result.returncode == 1
     assert "error: no unfinished run of 'tiny' under runs/tiny" in result.stderr

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.slow
 
 def test_two_processes_train_bit_identical_weights(tmp_path, reference_run):
     child = helpers.start_training(
-        helpers.write_spec(tmp_path), "--out", "run", "--quiet", cwd=tmp_path
+        helpers.tiny_spec(tmp_path), "--out", "run", "--quiet", cwd=tmp_path
     )
     stdout, stderr = child.communicate(timeout=300)
     assert child.returncode == 0, stderr
@@ -29,7 +29,7 @@ def test_another_seed_trains_other_weights(tmp_path, reference_run):
     from netspec.train import train
 
     run = train(
-        helpers.write_spec(tmp_path, train={**helpers.TINY["train"], "seed": 8, "epochs": 1}),
+        helpers.tiny_spec(tmp_path, train={**helpers.TINY["train"], "seed": 8, "epochs": 1}),
         out=tmp_path / "run",
         quiet=True,
     )

@@ -14,7 +14,7 @@ from tests.train import helpers
 
 @pytest.mark.slow
 def test_early_stopping_restores_the_best_epoch(tmp_path):
-    spec = helpers.write_spec(
+    spec = helpers.tiny_spec(
         tmp_path,
         train={
             **helpers.TINY["train"],

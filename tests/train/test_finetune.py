@@ -83,7 +83,7 @@ def test_a_layer_the_run_lacks_is_an_error(tmp_path, reference_run):
 
 
 def test_a_missing_run_is_an_error(tmp_path):
-    spec = load(helpers.write_spec(tmp_path, init_from={"run": "runs/nothing"}))
+    spec = load(helpers.tiny_spec(tmp_path, init_from={"run": "runs/nothing"}))
     with pytest.raises(UserError, match="init_from.run: no run directory runs/nothing"):
         train(spec, out=tmp_path / "run", quiet=True)
     assert not (tmp_path / "run").exists()  # nothing is created for a run that cannot start

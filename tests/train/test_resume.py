@@ -31,7 +31,7 @@ def history_rows(run, skip=("seconds",)):
 
 
 def test_kill_9_mid_run_then_resume_matches_an_uninterrupted_run(tmp_path, reference_run):
-    spec = helpers.write_spec(tmp_path)
+    spec = helpers.tiny_spec(tmp_path)
     child = helpers.start_training(spec, "--out", "run", cwd=tmp_path)
     helpers.wait_for_line(child, f"epoch 2/{EPOCHS}")
     child.send_signal(signal.SIGKILL)
@@ -57,7 +57,7 @@ def test_kill_9_mid_run_then_resume_matches_an_uninterrupted_run(tmp_path, refer
 def test_ctrl_c_saves_the_run_and_spec_plus_resume_continues_it(
     tmp_path, reference_run, monkeypatch
 ):
-    spec = helpers.write_spec(tmp_path)
+    spec = helpers.tiny_spec(tmp_path)
     child = helpers.start_training(spec, cwd=tmp_path)
     helpers.wait_for_line(child, f"epoch 1/{EPOCHS}")
     child.send_signal(signal.SIGINT)
