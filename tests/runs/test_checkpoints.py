@@ -65,3 +65,44 @@ def test_assign_names_the_variable_whose_shape_differs(tmp_path):
         checkpoints.assign(
             checkpoints.model_weights(small_model(units=5)), arrays, tmp_path / "c.npz"
         )
+
+
+def meta_file(tmp_path, meta, **arrays):
+    arrays = {"fc1/kernel": np.zeros((2, 2), np.float32), **arrays}
+    if meta is not None:
+        arrays["@meta"] = np.array(meta)
+    np.savez(tmp_path / "last.npz", **arrays)
+    return tmp_path / "last.npz"
+
+
+@pytest.mark.parametrize(
+    "meta, message",
+    [
+        (None, "has no @meta entry"),
+        ("{not json", "@meta entry is not a JSON object"),
+        ('["a list"]', "@meta entry is not a JSON object"),
+        ('{"history": []}', "lacks a valid epochs_completed"),
+        ('{"epochs_completed": 2, "history": [{}]}', "lacks a valid epochs_completed"),
+        ('{"epochs_completed": -1, "history": []}', "lacks a valid epochs_completed"),
+        ('{"epochs_completed": 0, "history": [], "early_stopping": 3}', "early_stopping"),
+    ],
+)
+def test_a_training_checkpoint_needs_complete_meta(tmp_path, meta, message):
+    with pytest.raises(UserError, match=message):
+        checkpoints.load(meta_file(tmp_path, meta), training=True)
+
+
+def test_arrays_must_be_finite_numbers(tmp_path):
+    with pytest.raises(UserError, match="fc1/bias holds <U5 values, not numbers"):
+        checkpoints.load(meta_file(tmp_path, None, **{"fc1/bias": np.array(["hello"])}))
+    nan = np.array([1.0, np.nan], np.float32)
+    with pytest.raises(UserError, match="fc1/bias holds NaN or infinite values"):
+        checkpoints.load(meta_file(tmp_path, None, **{"fc1/bias": nan}))
+
+
+def test_meta_is_written_as_strict_json(tmp_path):
+    checkpoints.save(
+        tmp_path / "c.npz", {}, {"epochs_completed": 0, "history": [], "best": float("nan")}
+    )
+    with np.load(tmp_path / "c.npz") as npz:
+        assert "NaN" not in str(npz["@meta"])

@@ -111,3 +111,30 @@ def test_a_damaged_checkpoint_is_a_clear_error_and_is_kept(tmp_path, reference_r
         train(resume=run, quiet=True)
     assert (run / "checkpoints" / "last.npz").read_bytes() == b"not a checkpoint"
     assert helpers.manifest(run)["status"] == "interrupted"
+
+
+def test_a_checkpoint_without_completed_epochs_is_refused_not_restarted(tmp_path, reference_run):
+    # It used to restart from epoch 0 on top of the trained weights and mark the run completed.
+    run = shutil.copytree(reference_run, tmp_path / "run")
+    arrays, meta = checkpoints.load(run / "checkpoints" / "last.npz", training=True)
+    del meta["epochs_completed"]
+    checkpoints.save(
+        run / "checkpoints" / "last.npz", {k: _Value(v) for k, v in arrays.items()}, meta
+    )
+    manifest = helpers.manifest(run)
+    manifest.update(status="interrupted")
+    (run / "manifest.json").write_text(json.dumps(manifest))
+
+    with pytest.raises(UserError, match="last.npz: its @meta entry lacks a valid epochs_completed"):
+        train(resume=run, quiet=True)
+    assert helpers.manifest(run)["status"] == "interrupted"
+
+
+class _Value:
+    """What checkpoints.save reads from a variable."""
+
+    def __init__(self, array):
+        self.array = array
+
+    def numpy(self):
+        return self.array
