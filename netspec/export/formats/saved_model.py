@@ -118,7 +118,7 @@ def open(path: Path) -> Artifact:
             hint=REEXPORT,
         )
     for p in params:
-        value = values[p.name]
+        value = np.asarray(values[p.name])  # a string entry reads back as bytes
         if tuple(value.shape) != p.shape or value.dtype != np.dtype(p.dtype):
             raise UserError(
                 f"{path}: {p.name} is {value.dtype}{list(value.shape)} in the "
