@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 
 OS_HINTS = {
     errno.ENOSPC: "free some space on that disk, or write somewhere else",
@@ -40,6 +41,16 @@ def from_os_error(err: OSError) -> UserError:
     also = f" (and {err.filename2})" if getattr(err, "filename2", None) else ""
     reason = err.strerror or str(err)
     return UserError(f"{where}{reason}{also}", hint=OS_HINTS.get(err.errno))
+
+
+def os_error_in(err: Exception, path) -> OSError | None:
+    """The OS error inside a library's own exception (TensorFlow reports a full disk as a
+    ResourceExhaustedError whose message ends in the C library's reason), as an OSError naming
+    `path`; None when the message names no reason we have a hint for."""
+    for code in OS_HINTS:
+        if os.strerror(code) in str(err):
+            return OSError(code, os.strerror(code), str(path))
+    return None
 
 
 def one_line(err: BaseException) -> str:

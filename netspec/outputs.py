@@ -16,12 +16,25 @@ import secrets
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from netspec import files, locks
 from netspec.errors import UserError
 
 MARKER = ".netspec"
+
+
+@dataclass(frozen=True)
+class Legacy:
+    """What netspec wrote into folders of one kind before it marked them: a folder holding all
+    of `required` and nothing outside `allowed` counts as netspec's too."""
+
+    allowed: frozenset[str]
+    required: frozenset[str]
+
+    def matches(self, names: set[str]) -> bool:
+        return self.required <= names <= self.allowed
 
 
 def marker_kind(folder: Path) -> str | None:
@@ -42,9 +55,9 @@ def mark(folder: Path, kind: str) -> None:
     )
 
 
-def check_ours(folder: Path, kind: str, legacy: frozenset[str] = frozenset()) -> None:
-    """Raise unless `folder` is missing, empty, marked as `kind`, or holds only `legacy` names
-    (what netspec wrote there before it had a marker)."""
+def check_ours(folder: Path, kind: str, legacy: Legacy | None = None) -> None:
+    """Raise unless `folder` is missing, empty, marked as `kind`, or matches `legacy` (what
+    netspec wrote there before it had a marker)."""
     folder = Path(folder)
     if not folder.exists() and not folder.is_symlink():
         return
@@ -60,7 +73,8 @@ def check_ours(folder: Path, kind: str, legacy: frozenset[str] = frozenset()) ->
         )
     if _is_ours(folder, kind, legacy):
         return
-    foreign = sorted({p.name for p in folder.iterdir()} - legacy)
+    names = {p.name for p in folder.iterdir()}
+    foreign = sorted(names - (legacy.allowed if legacy else set()) or names)
     shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
     raise UserError(
         f"{folder} holds files netspec did not write ({shown}): it is not a netspec {kind} "
@@ -69,9 +83,9 @@ def check_ours(folder: Path, kind: str, legacy: frozenset[str] = frozenset()) ->
     )
 
 
-def _is_ours(folder: Path, kind: str, legacy: frozenset[str]) -> bool:
+def _is_ours(folder: Path, kind: str, legacy: Legacy | None) -> bool:
     names = {p.name for p in folder.iterdir()}
-    return not names or marker_kind(folder) == kind or bool(legacy and names <= legacy)
+    return not names or marker_kind(folder) == kind or bool(legacy and legacy.matches(names))
 
 
 def claim(folder: Path, kind: str) -> Path:
@@ -84,7 +98,7 @@ def claim(folder: Path, kind: str) -> Path:
 
 
 @contextmanager
-def replace_dir(target: Path, kind: str, legacy: frozenset[str] = frozenset()) -> Iterator[Path]:
+def replace_dir(target: Path, kind: str, legacy: Legacy | None = None) -> Iterator[Path]:
     """A fresh, marked folder beside `target` that replaces it when the block completes.
 
     `target` must be ours (check_ours). If the block raises or the process dies, `target`
@@ -117,7 +131,7 @@ def _sibling(target: Path, suffix: str) -> Path:
     return target.with_name(f".{target.name}.{suffix}")
 
 
-def _recover(target: Path, kind: str, legacy: frozenset[str]) -> None:
+def _recover(target: Path, kind: str, legacy: Legacy | None) -> None:
     """Called with the target's lock held: any leftover is a dead process's."""
     pattern = re.compile(rf"\.{re.escape(target.name)}\.(tmp-[0-9a-f]+|old)")
     for leftover in sorted(target.parent.iterdir()):

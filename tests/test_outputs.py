@@ -8,7 +8,7 @@ import pytest
 from netspec import outputs
 from netspec.errors import UserError
 
-LEGACY = frozenset({"model.onnx", "names.json"})
+LEGACY = outputs.Legacy(frozenset({"model.onnx", "names.json"}), frozenset({"names.json"}))
 
 
 def tree(folder):
@@ -67,9 +67,13 @@ def test_empty_folders_and_legacy_exports_may_be_replaced(tmp_path):
     legacy = tmp_path / "legacy"
     legacy.mkdir()
     (legacy / "model.onnx").write_bytes(b"onnx")
+    with pytest.raises(UserError, match="model.onnx"):  # names.json, always written, is missing
+        outputs.check_ours(legacy, "export", LEGACY)
+    (legacy / "names.json").write_text("{}")
     with outputs.replace_dir(legacy, "export", LEGACY) as staging:
         (staging / "names.json").write_text("{}")
-    assert (legacy / "names.json").exists() and not (legacy / "model.onnx").exists()
+    assert outputs.marker_kind(legacy) == "export"
+    assert (legacy / "names.json").read_text() == "{}" and not (legacy / "model.onnx").exists()
     (tmp_path / "mixed").mkdir()
     (tmp_path / "mixed" / "model.onnx").write_bytes(b"onnx")
     (tmp_path / "mixed" / "notes.md").write_text("mine")

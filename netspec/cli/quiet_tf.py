@@ -29,7 +29,9 @@ def install() -> None:
     """Quiet the first import of TensorFlow in this process (no-op once it is imported)."""
     if "tensorflow" in sys.modules:
         return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # later INFO lines (device creation)
+    # Later INFO lines (device creation) and WARNING lines: a failed op's warning repeats the
+    # error netspec reports in one line (a full disk while saving a SavedModel).
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     sys.meta_path.insert(0, _Finder())
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from netspec import files
 from netspec.spec.schema import schema_text
 
 
@@ -17,5 +18,7 @@ def schema(
     """Print the JSON Schema (draft 2020-12) that specs follow."""
     if out is None:
         typer.echo(schema_text(), nl=False)
-    else:
+    elif out.exists() and not out.is_file():  # a pipe or device (/dev/stdout): write through
         out.write_text(schema_text(), encoding="utf-8")
+    else:
+        files.write_text(out, schema_text())  # whole or not at all; errors name the file

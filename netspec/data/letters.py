@@ -31,11 +31,19 @@ def write_letters(
     out = Path(out_dir)
     rng = np.random.default_rng(seed)
     fonts: dict[int, object] = {}
-    with outputs.replace_dir(out, "letters", legacy=frozenset(LETTERS)) as staging:
+    with outputs.replace_dir(
+        out, "letters", legacy=outputs.Legacy(frozenset(LETTERS), frozenset(LETTERS))
+    ) as staging:
         for letter in LETTERS:
             (staging / letter).mkdir()
             for k in range(per_class):
-                render(letter, size, rng, fonts).save(staging / letter / f"{k:05d}.png")
+                path = staging / letter / f"{k:05d}.png"
+                try:
+                    render(letter, size, rng, fonts).save(path)
+                except OSError as err:  # a failed write (a full disk) names no file
+                    if not err.errno or err.filename:
+                        raise
+                    raise OSError(err.errno, err.strerror, str(path)) from None
         for k in range(corrupt):
             _write_corrupt(staging / LETTERS[k % len(LETTERS)] / f"corrupt_{k:03d}.png", k)
     return out

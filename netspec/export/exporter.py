@@ -58,12 +58,13 @@ class ExportResult:
     names: dict = field(repr=False)
 
 
-def legacy_entries() -> frozenset[str]:
-    """What an export folder held before netspec marked its folders: a folder holding only
-    these may be replaced too."""
+def legacy_export() -> outputs.Legacy:
+    """What an export folder held before netspec marked its folders (names.json and
+    verification.json were always written)."""
     from netspec.export.formats import FORMATS
 
-    return frozenset({fmt.ENTRY for fmt in FORMATS.values()} | {"names.json", "verification.json"})
+    always = frozenset({"names.json", "verification.json"})
+    return outputs.Legacy(always | {fmt.ENTRY for fmt in FORMATS.values()}, always)
 
 
 def export_run(target=None, overrides=(), out=None, runs_root=None) -> ExportResult:
@@ -77,7 +78,7 @@ def export_run(target=None, overrides=(), out=None, runs_root=None) -> ExportRes
 
     exportable = resolve(target, overrides, runs_root)
     out_dir = Path(out) if out is not None else exportable.default_out
-    outputs.check_ours(out_dir, KIND, legacy_entries())
+    outputs.check_ours(out_dir, KIND, legacy_export())
     model = exportable.load_model()
     real_batch, class_names, notes = verification_batch(exportable.spec)
     return export_model(
@@ -132,7 +133,7 @@ def export_model(
         preprocessing=scaling is None,
     )
     chosen = {name: FORMATS[name] for name in settings["formats"]}
-    with outputs.replace_dir(Path(out_dir), KIND, legacy_entries()) as staging:
+    with outputs.replace_dir(Path(out_dir), KIND, legacy_export()) as staging:
         written = {name: staging / fmt.ENTRY for name, fmt in chosen.items()}
         engines = {
             name: fmt.write(fn, info, settings, written[name]) for name, fmt in chosen.items()

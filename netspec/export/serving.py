@@ -13,6 +13,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
+from netspec.errors import os_error_in
 from netspec.export.metadata import ArtifactInfo
 from netspec.export.params import InferenceFunction
 
@@ -45,4 +46,12 @@ def write_saved_model(fn: InferenceFunction, info: ArtifactInfo, path: Path) -> 
     expected = {id(v.handle) for v in module.variables}
     if captured != expected:
         raise RuntimeError("the serving function captured tensors other than the parameters")
-    tf.saved_model.save(module, str(path), signatures={"serving_default": module.serving_default})
+    try:
+        tf.saved_model.save(
+            module, str(path), signatures={"serving_default": module.serving_default}
+        )
+    except tf.errors.OpError as err:  # a full disk is TensorFlow's ResourceExhaustedError
+        reason = os_error_in(err, path)
+        if reason is None:
+            raise
+        raise reason from None

@@ -76,33 +76,46 @@ def load(path: Path, training: bool = False) -> tuple[dict[str, np.ndarray], dic
         if value.dtype.kind not in "biuf":
             raise UserError(f"{path}: {key} holds {value.dtype} values, not numbers", hint=damaged)
         if value.dtype.kind == "f" and not np.isfinite(value).all():
-            raise UserError(f"{path}: {key} holds NaN or infinite values",
-                            hint="training diverged before this was saved; train again with a "
-                                 "lower learning rate")
+            raise UserError(
+                f"{path}: {key} holds NaN or infinite values",
+                hint="training diverged before this was saved; train again with a "
+                "lower learning rate",
+            )
     return arrays, meta
 
 
 def _meta(path: Path, value: np.ndarray | None, training: bool, damaged: str) -> dict:
     if value is None:
         if training:
-            raise UserError(f"{path}: has no {META} entry (epochs completed, history)", hint=damaged)
+            raise UserError(
+                f"{path}: has no {META} entry (epochs completed, history)", hint=damaged
+            )
         return {}
     try:
-        meta = json.loads(str(value.item())) if value.dtype.kind == "U" and not value.shape else None
+        meta = (
+            json.loads(str(value.item())) if value.dtype.kind == "U" and not value.shape else None
+        )
     except ValueError:
         meta = None
     if not isinstance(meta, dict):
         raise UserError(f"{path}: its {META} entry is not a JSON object", hint=damaged)
     if training:
         done, rows = meta.get("epochs_completed"), meta.get("history")
-        if not (isinstance(done, int) and done >= 0 and isinstance(rows, list)
-                and len(rows) == done and all(isinstance(row, dict) for row in rows)):
-            raise UserError(f"{path}: its {META} entry lacks a valid epochs_completed and "
-                            "history", hint=damaged)
+        if not (
+            isinstance(done, int)
+            and done >= 0
+            and isinstance(rows, list)
+            and len(rows) == done
+            and all(isinstance(row, dict) for row in rows)
+        ):
+            raise UserError(
+                f"{path}: its {META} entry lacks a valid epochs_completed and history", hint=damaged
+            )
         stop = meta.get("early_stopping")
         if stop is not None and not isinstance(stop, dict):
-            raise UserError(f"{path}: its {META} early_stopping state is not a mapping",
-                            hint=damaged)
+            raise UserError(
+                f"{path}: its {META} early_stopping state is not a mapping", hint=damaged
+            )
     return meta
 
 

@@ -61,13 +61,16 @@ def _read_manifest(run: Run) -> dict:
     try:
         manifest = json.loads(run.manifest_file.read_text())
     except FileNotFoundError:
-        raise UsageError(f"{run.path} is not a run directory (no manifest.json)",
-                         hint=NOT_A_RUN_HINT) from None
+        raise UsageError(
+            f"{run.path} is not a run directory (no manifest.json)", hint=NOT_A_RUN_HINT
+        ) from None
     except (OSError, ValueError) as err:
         raise UserError(f"{run.manifest_file}: unreadable manifest ({err})") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("spec"), dict):
-        raise UserError(f"{run.manifest_file}: not a netspec manifest",
-                        hint="it was changed after netspec wrote it")
+        raise UserError(
+            f"{run.manifest_file}: not a netspec manifest",
+            hint="it was changed after netspec wrote it",
+        )
     return manifest
 
 
@@ -75,12 +78,16 @@ def open_run(path) -> Run:
     """The run at `path`; UsageError unless it is a run directory."""
     run = Run(Path(path))
     if not run.path.is_dir():
-        raise UsageError(f"{run.path}: no such run directory" if not run.path.exists()
-                         else f"{run.path} is not a run directory (it is a file)",
-                         hint=NOT_A_RUN_HINT)
+        raise UsageError(
+            f"{run.path}: no such run directory"
+            if not run.path.exists()
+            else f"{run.path} is not a run directory (it is a file)",
+            hint=NOT_A_RUN_HINT,
+        )
     if not is_run_dir(run.path):
-        raise UsageError(f"{run.path} is not a run directory (no manifest.json)",
-                         hint=NOT_A_RUN_HINT)
+        raise UsageError(
+            f"{run.path} is not a run directory (no manifest.json)", hint=NOT_A_RUN_HINT
+        )
     return run
 
 
@@ -94,8 +101,10 @@ def new_run(spec_name: str, out=None, root=RUNS_ROOT, now: datetime | None = Non
     if out is not None:
         path = Path(out)
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
-            raise UsageError(f"{path} already exists and is not an empty folder",
-                             hint="choose a new folder for the run; to continue a run, resume it")
+            raise UsageError(
+                f"{path} already exists and is not an empty folder",
+                hint="choose a new folder for the run; to continue a run, resume it",
+            )
         (path / "checkpoints").mkdir(parents=True, exist_ok=True)
         return Run(path)
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
@@ -134,18 +143,25 @@ def latest_run(root=RUNS_ROOT) -> Run:
     """The most recently started run under `root` that completed."""
     done = [run for run in find_runs(root) if run.manifest().get("status") == COMPLETED]
     if not done:
-        raise UserError(f"no completed run under {root}", hint="train one first: netspec train SPEC")
+        raise UserError(
+            f"no completed run under {root}", hint="train one first: netspec train SPEC"
+        )
     return done[-1]
 
 
 def latest_unfinished_run(spec_name: str, root=RUNS_ROOT) -> Run:
     """The most recently started run of `spec_name` under `root` that did not complete and is
     not being trained (interrupted, killed or failed)."""
-    runs = [run for run in find_runs(Path(root) / spec_name)
-            if run.manifest().get("status") != COMPLETED and not run.is_active()]
+    runs = [
+        run
+        for run in find_runs(Path(root) / spec_name)
+        if run.manifest().get("status") != COMPLETED and not run.is_active()
+    ]
     if not runs:
-        raise UserError(f"no unfinished run of '{spec_name}' under {Path(root) / spec_name}",
-                        hint="start a new run: netspec train SPEC (without --resume)")
+        raise UserError(
+            f"no unfinished run of '{spec_name}' under {Path(root) / spec_name}",
+            hint="start a new run: netspec train SPEC (without --resume)",
+        )
     return runs[-1]
 
 
@@ -154,7 +170,9 @@ def resolve_spec_arg(arg) -> Path:
     path = Path(arg)
     if path.is_dir():
         if not is_run_dir(path):
-            raise UsageError(f"{path} is a folder, not a spec file or a run directory",
-                             hint="give a .yaml spec or a folder that `netspec train` created")
+            raise UsageError(
+                f"{path} is a folder, not a spec file or a run directory",
+                hint="give a .yaml spec or a folder that `netspec train` created",
+            )
         return Run(path).spec_file
     return path

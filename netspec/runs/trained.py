@@ -12,12 +12,16 @@ def check_trained(run: Run) -> None:
     """UserError unless the run completed and its trained weights are there (no TensorFlow)."""
     status = run.manifest().get("status")
     if status != COMPLETED:
-        raise UserError(f"run {run.path} has no trained weights yet (status: {status})",
-                        hint=f"finish it: netspec train --resume {run.path}")
+        raise UserError(
+            f"run {run.path} has no trained weights yet (status: {status})",
+            hint=f"finish it: netspec train --resume {run.path}",
+        )
     if not run.final_weights.is_file():
-        raise UserError(f"run {run.path} completed, but {run.final_weights} is missing",
-                        hint="its checkpoints were moved or deleted; restore them, or train "
-                             f"the spec again: netspec train {run.spec_file}")
+        raise UserError(
+            f"run {run.path} completed, but {run.final_weights} is missing",
+            hint="its checkpoints were moved or deleted; restore them, or train "
+            f"the spec again: netspec train {run.spec_file}",
+        )
 
 
 def load_trained(run: Run):

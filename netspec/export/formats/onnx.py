@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from netspec import files
 from netspec.errors import UserError
 from netspec.export.artifact import Artifact
 from netspec.export.metadata import REEXPORT, ArtifactInfo
@@ -31,7 +32,7 @@ def write(fn, info: ArtifactInfo, settings: dict, path: Path):
     onnx_graph.attach_metadata(converted, info)
     model = canonicalize(converted, [p.name for p in fn.params], info.spec_name)
     onnx.checker.check_model(model, full_check=True)
-    path.write_bytes(model.SerializeToString(deterministic=True))
+    files.write_bytes(path, model.SerializeToString(deterministic=True))  # errors name the file
     session = _session(path)
     return lambda x: session.run(["logits"], {info.input_name: x})[0]
 
