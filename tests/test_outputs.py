@@ -7,15 +7,9 @@ import pytest
 
 from netspec import outputs
 from netspec.errors import UserError
+from tests.helpers import tree_state
 
 LEGACY = outputs.Legacy(frozenset({"model.onnx", "names.json"}), frozenset({"names.json"}))
-
-
-def tree(folder):
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() if p.is_file() else None
-        for p in sorted(folder.rglob("*"))
-    }
 
 
 def test_replaces_target_only_when_the_block_completes(tmp_path):
@@ -45,13 +39,13 @@ def test_a_folder_with_foreign_files_is_refused_and_untouched(tmp_path):
     victim = tmp_path / "victim"
     victim.mkdir()
     (victim / "thesis.txt").write_text("precious")
-    before = tree(tmp_path)
+    before = tree_state(tmp_path)
     with (
         pytest.raises(UserError, match="thesis.txt.*not a netspec export folder"),
         outputs.replace_dir(victim, "export"),
     ):
         pytest.fail("must not start")
-    assert tree(tmp_path) == before
+    assert tree_state(tmp_path) == before
 
 
 def test_a_folder_marked_as_another_kind_is_refused(tmp_path):

@@ -14,8 +14,7 @@ import pytest
 
 from netspec.runs import checkpoints
 from netspec.spec.schema import schema_text
-from tests.cli.helpers import assert_one_line_error, tree_digest
-from tests.helpers import write_spec
+from tests.helpers import assert_error, tree_state, write_spec
 
 NO_SPACE = "No space left on device"
 HINT = "  hint: free some space on that disk, or write somewhere else"
@@ -72,7 +71,7 @@ def test_training_onto_a_disk_that_fills_up(netspec_process, tmp_path, small_dis
     run = small_disk / "run"
     result = netspec_process("train", spec, "--out", run, cwd=tmp_path)
     last = run / "checkpoints" / "last.npz"
-    line = assert_one_line_error(result, 1)
+    line = assert_error(result, code=1)
     assert line == f"error: {last}: No space left on device"
     assert result.stderr.splitlines()[1] == (
         "  hint: free some space on that disk, or write somewhere else"
@@ -108,7 +107,7 @@ def fill(disk, leave: int) -> None:
 
 def assert_no_space(result, name_pattern: str) -> None:
     """One line naming a file that matches `name_pattern` (a regex), the reason, the hint."""
-    line = assert_one_line_error(result, 1)
+    line = assert_error(result, code=1)
     assert re.fullmatch(f"error: {name_pattern}: {NO_SPACE}", line), line
     assert result.stderr.splitlines()[1] == HINT
 
@@ -118,10 +117,10 @@ def test_schema_onto_a_full_disk_keeps_the_old_file(netspec_process, small_disk)
     target.write_text("{}\n")
     fill(small_disk, 0)
     assert len(schema_text()) > 4096  # more than the page that is free at most
-    before = tree_digest(small_disk)
+    before = tree_state(small_disk)
     result = netspec_process("schema", "-o", target)
     assert_no_space(result, re.escape(str(target)))
-    assert tree_digest(small_disk) == before
+    assert tree_state(small_disk) == before
 
 
 @pytest.mark.slow
@@ -130,15 +129,15 @@ def test_export_onto_a_full_disk(netspec_process, tmp_path, small_disk, fmt, ent
     """The wide spec's fresh weights (700 KB) do not fit in the 64 KiB left; the marker does."""
     spec = write_spec(tmp_path, SPEC, "wide")
     fill(small_disk, 2**16)
-    before = tree_digest(small_disk)
+    before = tree_state(small_disk)
     result = netspec_process("export", spec, fmt, "--out", small_disk / "e", cwd=tmp_path)
     assert_no_space(result, rf"{re.escape(str(small_disk))}/\.e\.tmp-[0-9a-f]+/{entry}")
-    assert tree_digest(small_disk) == before  # no export, no staging folder, no lock
+    assert tree_state(small_disk) == before  # no export, no staging folder, no lock
 
 
 def test_letters_onto_a_full_disk(netspec_process, tmp_path, small_disk):
     fill(small_disk, 2**16)
-    before = tree_digest(small_disk)
+    before = tree_state(small_disk)
     result = netspec_process("letters", small_disk / "l", cwd=tmp_path)
     assert_no_space(result, rf"{re.escape(str(small_disk))}/\.l\.tmp-[0-9a-f]+/[A-J]/\d{{5}}\.png")
-    assert tree_digest(small_disk) == before
+    assert tree_state(small_disk) == before

@@ -13,8 +13,7 @@ import pytest
 
 from netspec.data.idx import write_idx
 from netspec.data.synthetic import generate
-from tests.cli.helpers import assert_one_line_error, tree_digest
-from tests.helpers import write_spec
+from tests.helpers import assert_error, tree_state, write_spec
 from tests.train import helpers as train_helpers
 
 NPZ_SPEC = {
@@ -44,11 +43,11 @@ def test_a_synthetic_source_with_more_classes_than_logits(netspec_process, tmp_p
     """The spec says how many classes synthetic data has: a diagnostic, before TensorFlow."""
     spec = train_helpers.tiny_spec(tmp_path)
     spec.write_text(spec.read_text().replace("units: 3", "units: 2"))
-    before = tree_digest(tmp_path)
+    before = tree_state(tmp_path)
     result = netspec_process("train", spec, cwd=tmp_path)
-    line = assert_one_line_error(result, 1)
+    line = assert_error(result, code=1)
     assert line.startswith(f"{spec}:") and "3 classes" in line
-    assert tree_digest(tmp_path) == before  # no runs/ folder
+    assert tree_state(tmp_path) == before  # no runs/ folder
 
 
 @pytest.mark.slow
@@ -60,15 +59,15 @@ def test_data_with_more_classes_than_logits(netspec_process, tmp_path):
         NPZ_SPEC,
         layers=[NPZ_SPEC["layers"][0], {"type": "dense", "name": "logits", "units": 2}],
     )
-    before = tree_digest(tmp_path)
+    before = tree_state(tmp_path)
     result = netspec_process("train", spec, cwd=tmp_path)
-    line = assert_one_line_error(result, 1)
+    line = assert_error(result, code=1)
     assert "the data has 3 classes" in line and "'logits' gives 2 outputs" in line
     assert (
         result.stderr.splitlines()[1] == "  hint: set units: 3 on layer 'logits' "
         "(--set layers.logits.units=3)"
     )
-    assert tree_digest(tmp_path) == before  # no runs/ folder
+    assert tree_state(tmp_path) == before  # no runs/ folder
 
 
 # --- bad values in data and inputs ---------------------------------------------------------
@@ -82,11 +81,11 @@ def test_nan_or_infinite_pixels_in_npz_data(netspec_process, tmp_path, bad):
     x[4, 2, 3, 0] = bad
     write_npz(tmp_path, x, y)
     spec = write_spec(tmp_path, NPZ_SPEC)
-    before = tree_digest(tmp_path)
+    before = tree_state(tmp_path)
     result = netspec_process("train", spec, cwd=tmp_path)
-    line = assert_one_line_error(result, 1)
+    line = assert_error(result, code=1)
     assert "1 example(s) hold NaN or infinite values (the first is example" in line
-    assert tree_digest(tmp_path) == before
+    assert tree_state(tmp_path) == before
 
 
 @pytest.fixture
@@ -102,7 +101,7 @@ def test_predict_on_an_npz_of_strings(netspec_process, exported, tmp_path):
     strings = tmp_path / "strings.npz"
     np.savez(strings, x=np.array([["a"] * 12] * 12))
     result = netspec_process("predict", exported.out_dir / "model.onnx", strings)
-    line = assert_one_line_error(result, 1)
+    line = assert_error(result, code=1)
     assert f"{strings}: holds <U1 values, not numbers" in line
 
 
@@ -140,7 +139,7 @@ def test_edited_onnx_metadata(netspec_process, exported, predict_input, tmp_path
     edited = tmp_path / "model.onnx"
     onnx.save(model, str(edited))
     result = netspec_process("predict", edited, predict_input)
-    line = assert_one_line_error(result, 1)
+    line = assert_error(result, code=1)
     assert line.startswith(f"error: {edited}: ") and message in line, line
     assert result.stderr.splitlines()[1].startswith("  hint: re-export it with `netspec export")
 
@@ -156,7 +155,7 @@ def test_evaluate_on_a_folder_of_only_the_t10k_idx_pair(netspec_process, referen
     write_idx(data / "t10k-images-idx3-ubyte", x[..., 0])
     write_idx(data / "t10k-labels-idx1-ubyte", y.astype(np.uint8))
     out = tmp_path / "evaluation"
-    before = tree_digest(reference_run)
+    before = tree_state(reference_run)
     result = netspec_process(
         "evaluate",
         reference_run,
@@ -173,13 +172,13 @@ def test_evaluate_on_a_folder_of_only_the_t10k_idx_pair(netspec_process, referen
     report = json.loads(result.stdout)
     assert report["examples"] == 60
     assert json.loads((out / "evaluation-idx.json").read_text()) == report
-    assert tree_digest(reference_run) == before
+    assert tree_state(reference_run) == before
 
 
 @pytest.mark.slow
 def test_evaluate_data_without_path(netspec_process, reference_run):
     result = netspec_process("evaluate", reference_run, "--data", "npz")
-    line = assert_one_line_error(result, 2)
+    line = assert_error(result, code=2)
     assert "--path" in line
 
 
@@ -190,21 +189,21 @@ def test_resume_of_a_folder_that_is_not_a_run(netspec_process, tmp_path):
     folder = tmp_path / "folder"
     folder.mkdir()
     (folder / "notes.txt").write_text("mine\n")
-    before = tree_digest(tmp_path)
+    before = tree_state(tmp_path)
     result = netspec_process("train", "--resume", folder, cwd=tmp_path)
-    line = assert_one_line_error(result, 2)
+    line = assert_error(result, code=2)
     assert line == f"error: {folder} is not a run directory (no manifest.json)"
-    assert tree_digest(tmp_path) == before
+    assert tree_state(tmp_path) == before
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("command", ["export", "evaluate"])
 def test_a_completed_run_whose_checkpoints_were_deleted(netspec_process, run_copy, command):
     shutil.rmtree(run_copy / "checkpoints")
-    before = tree_digest(run_copy)
+    before = tree_state(run_copy)
     result = netspec_process(command, run_copy, cwd=run_copy.parent)
-    line = assert_one_line_error(result, 1)
+    line = assert_error(result, code=1)
     assert f"completed, but {run_copy / 'checkpoints' / 'final.npz'} is missing" in line
     assert "checkpoints were moved or deleted" in result.stderr
     assert "--resume" not in result.stderr  # a completed run cannot be resumed
-    assert tree_digest(run_copy) == before
+    assert tree_state(run_copy) == before

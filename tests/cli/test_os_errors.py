@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from netspec.errors import OS_HINTS
-from tests.cli.helpers import assert_one_line_error, run_main, tree_digest
+from tests.cli.helpers import run_main
+from tests.helpers import assert_error, tree_state
 from tests.train import helpers as train_helpers
 
 EACCES, ENOSPC = errno.EACCES, errno.ENOSPC
@@ -66,7 +67,7 @@ def fail_replace(monkeypatch, code: int, when) -> None:
 
 def assert_os_error(outcome, path: Path, code: int) -> None:
     """Exactly `error: PATH: REASON` and the errno's hint."""
-    assert_one_line_error(outcome, 1)
+    assert_error(outcome, code=1)
     assert outcome.stderr == f"error: {path}: {os.strerror(code)}\n  hint: {OS_HINTS[code]}\n"
 
 
@@ -122,10 +123,10 @@ def test_no_permission_to_create_the_run_directory(monkeypatch, capsys, tmp_path
     run = tmp_path / "runs" / "mine"
     fail_mkdir(monkeypatch, EACCES, lambda path: path == run.parent)
     monkeypatch.chdir(tmp_path)
-    before = tree_digest(tmp_path)
+    before = tree_state(tmp_path)
     outcome = run_main(monkeypatch, capsys, "train", small_tiny, "--out", run)
     assert_os_error(outcome, run.parent, EACCES)
-    assert tree_digest(tmp_path) == before
+    assert tree_state(tmp_path) == before
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -138,10 +139,10 @@ def test_export_with_no_permission_to_create_the_folder(
     out = tmp_path / "exports" / "tiny"
     fail_mkdir(monkeypatch, EACCES, lambda path: path == out.parent)
     monkeypatch.chdir(tmp_path)
-    before = tree_digest(tmp_path)
+    before = tree_state(tmp_path)
     outcome = run_main(monkeypatch, capsys, "export", reference_run, "--onnx", "--out", out)
     assert_os_error(outcome, out.parent, EACCES)
-    assert tree_digest(tmp_path) == before
+    assert tree_state(tmp_path) == before
 
 
 @pytest.mark.slow
@@ -149,17 +150,17 @@ def test_export_out_of_space_keeps_the_earlier_export(
     monkeypatch, capsys, tmp_path, reference_run, exported
 ):
     out = shutil.copytree(exported.out_dir, tmp_path / "export")
-    before = tree_digest(tmp_path)
+    before = tree_state(tmp_path)
     fail_replace(monkeypatch, ENOSPC, lambda path: path.name == "names.json")
     monkeypatch.chdir(tmp_path)
     outcome = run_main(monkeypatch, capsys, "export", reference_run, "--onnx", "--out", out)
-    line = assert_one_line_error(outcome, 1)
+    line = assert_error(outcome, code=1)
     # The file being written is in the staging folder beside `out` (on the same disk).
     staged = Path(line.removeprefix("error: ").split(": ")[0])
     assert staged.parent.parent == tmp_path and staged.name == "names.json"
     assert line.endswith(f": {os.strerror(ENOSPC)}")
     assert outcome.stderr.splitlines()[1] == f"  hint: {OS_HINTS[ENOSPC]}"
-    assert tree_digest(tmp_path) == before  # the earlier export as it was, no leftovers
+    assert tree_state(tmp_path) == before  # the earlier export as it was, no leftovers
 
 
 # --- evaluate --out ----------------------------------------------------------------------------
@@ -170,11 +171,11 @@ def test_evaluate_with_no_permission_to_create_out(monkeypatch, capsys, tmp_path
     out = tmp_path / "evaluation"
     fail_mkdir(monkeypatch, EACCES, lambda path: path == out)
     monkeypatch.chdir(tmp_path)
-    before, run_before = tree_digest(tmp_path), tree_digest(reference_run)
+    before, run_before = tree_state(tmp_path), tree_state(reference_run)
     outcome = run_main(monkeypatch, capsys, "evaluate", reference_run, "--out", out)
     assert_os_error(outcome, out, EACCES)
-    assert tree_digest(tmp_path) == before
-    assert tree_digest(reference_run) == run_before
+    assert tree_state(tmp_path) == before
+    assert tree_state(reference_run) == run_before
 
 
 @pytest.mark.slow
@@ -195,25 +196,25 @@ def test_letters_with_no_permission_to_create_the_folder(monkeypatch, capsys, tm
     out = tmp_path / "data" / "letters"
     fail_mkdir(monkeypatch, EACCES, lambda path: path == out.parent)
     monkeypatch.chdir(tmp_path)
-    before = tree_digest(tmp_path)
+    before = tree_state(tmp_path)
     outcome = run_main(monkeypatch, capsys, "letters", out, "--per-class", 2)
     assert_os_error(outcome, out.parent, EACCES)
-    assert tree_digest(tmp_path) == before
+    assert tree_state(tmp_path) == before
 
 
 def test_letters_out_of_space_keeps_the_earlier_letters(monkeypatch, capsys, tmp_path):
     out = tmp_path / "letters"
     monkeypatch.chdir(tmp_path)
     assert run_main(monkeypatch, capsys, "letters", out, "--per-class", 2).returncode == 0
-    before = tree_digest(tmp_path)
+    before = tree_state(tmp_path)
     # The new letters' marker, written into the staging folder beside `out`.
     fail_mkstemp(monkeypatch, ENOSPC, lambda path: path.name == ".netspec" and path.parent != out)
     outcome = run_main(monkeypatch, capsys, "letters", out, "--per-class", 3, "--seed", 1)
-    line = assert_one_line_error(outcome, 1)
+    line = assert_error(outcome, code=1)
     staged = Path(line.removeprefix("error: ").split(": ")[0])
     assert staged.parent.parent == tmp_path and staged.parent.name.startswith(".letters.tmp-")
     assert line.endswith(f": {os.strerror(ENOSPC)}")
-    assert tree_digest(tmp_path) == before
+    assert tree_state(tmp_path) == before
 
 
 # --- init --------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import onnx
 import pytest
 
 from netspec.spec.schema import schema_text
-from tests.cli.helpers import assert_one_line_error, tree_digest
+from tests.helpers import assert_error, tree_state
 from tests.train import helpers as train_helpers
 
 THESIS = "precious\n"
@@ -35,22 +35,22 @@ def assert_no_leftovers(folder):
 
 @pytest.mark.slow
 def test_export_refuses_a_folder_of_foreign_files(netspec_process, reference_run, victim, tmp_path):
-    before, run_before = tree_digest(tmp_path), tree_digest(reference_run)
+    before, run_before = tree_state(tmp_path), tree_state(reference_run)
     result = netspec_process("export", reference_run, "--onnx", "--out", victim, cwd=tmp_path)
-    line = assert_one_line_error(result, 1)
+    line = assert_error(result, code=1)
     assert str(victim) in line and "thesis.txt" in line and "nothing was changed" in line
     assert (victim / "thesis.txt").read_text() == THESIS
-    assert tree_digest(tmp_path) == before
-    assert tree_digest(reference_run) == run_before
+    assert tree_state(tmp_path) == before
+    assert tree_state(reference_run) == run_before
 
 
 @pytest.mark.slow
 def test_export_refuses_to_replace_the_run_it_exports(netspec_process, run_copy):
-    before = tree_digest(run_copy)
+    before = tree_state(run_copy)
     result = netspec_process("export", run_copy, "--out", run_copy, cwd=run_copy.parent)
-    line = assert_one_line_error(result, 1)
+    line = assert_error(result, code=1)
     assert str(run_copy) in line and "did not write" in line
-    assert tree_digest(run_copy) == before
+    assert tree_state(run_copy) == before
 
 
 @pytest.mark.slow
@@ -60,18 +60,18 @@ def test_export_refuses_the_current_folder(netspec_process, reference_run, tmp_p
     cwd.mkdir()
     if contents == "not empty":
         (cwd / "notes.txt").write_text(THESIS)
-    before = tree_digest(tmp_path)
+    before = tree_state(tmp_path)
     result = netspec_process("export", reference_run, "--onnx", "--out", ".", cwd=cwd)
-    line = assert_one_line_error(result, 1)
+    line = assert_error(result, code=1)
     assert "is the current folder" in line
-    assert tree_digest(tmp_path) == before
+    assert tree_state(tmp_path) == before
 
 
 @pytest.mark.slow
 def test_exporting_twice_into_the_same_folder_replaces_it(netspec_process, reference_run, tmp_path):
     (tmp_path / "keep.txt").write_text(THESIS)
     out = tmp_path / "out"
-    before = tree_digest(tmp_path)
+    before = tree_state(tmp_path)
     first = netspec_process("export", reference_run, "--onnx", "--out", out, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     model = (out / "model.onnx").read_bytes()
@@ -80,7 +80,7 @@ def test_exporting_twice_into_the_same_folder_replaces_it(netspec_process, refer
     assert "Traceback" not in second.stderr
     assert json.loads((out / ".netspec").read_text())["kind"] == "export"
     assert (out / "model.onnx").read_bytes() == model  # the same run gives the same bytes
-    assert tree_digest(tmp_path, exclude=("out",)) == before
+    assert tree_state(tmp_path, exclude=("out",)) == before
     assert_no_leftovers(out)
 
 
@@ -107,76 +107,76 @@ def test_an_export_folder_from_before_the_marker_may_be_replaced(
 def test_evaluate_refuses_a_regular_file_as_out(netspec_process, reference_run, tmp_path):
     target = tmp_path / "results.txt"
     target.write_text(THESIS)
-    before = tree_digest(tmp_path)
+    before = tree_state(tmp_path)
     result = netspec_process("evaluate", reference_run, "--out", target, cwd=tmp_path)
-    line = assert_one_line_error(result, 1)
+    line = assert_error(result, code=1)
     assert f"{target} exists and is not a folder" in line
-    assert target.read_text() == THESIS and tree_digest(tmp_path) == before
+    assert target.read_text() == THESIS and tree_state(tmp_path) == before
 
 
 @pytest.mark.slow
 def test_evaluate_refuses_a_folder_of_foreign_files(
     netspec_process, reference_run, victim, tmp_path
 ):
-    before, run_before = tree_digest(tmp_path), tree_digest(reference_run)
+    before, run_before = tree_state(tmp_path), tree_state(reference_run)
     result = netspec_process("evaluate", reference_run, "--out", victim, cwd=tmp_path)
-    line = assert_one_line_error(result, 1)
+    line = assert_error(result, code=1)
     assert str(victim) in line and "thesis.txt" in line
-    assert tree_digest(tmp_path) == before
-    assert tree_digest(reference_run) == run_before
+    assert tree_state(tmp_path) == before
+    assert tree_state(reference_run) == run_before
 
 
 def test_letters_refuses_a_regular_file(netspec_process, tmp_path):
     target = tmp_path / "letters"
     target.write_text(THESIS)
-    before = tree_digest(tmp_path)
+    before = tree_state(tmp_path)
     result = netspec_process("letters", target, "--per-class", 2, cwd=tmp_path)
-    line = assert_one_line_error(result, 1)
+    line = assert_error(result, code=1)
     assert f"{target} exists and is not a folder" in line
-    assert tree_digest(tmp_path) == before
+    assert tree_state(tmp_path) == before
 
 
 def test_letters_refuses_a_folder_of_foreign_files(netspec_process, victim, tmp_path):
-    before = tree_digest(tmp_path)
+    before = tree_state(tmp_path)
     result = netspec_process("letters", victim, "--per-class", 2, cwd=tmp_path)
-    line = assert_one_line_error(result, 1)
+    line = assert_error(result, code=1)
     assert str(victim) in line and "thesis.txt" in line
-    assert tree_digest(tmp_path) == before
+    assert tree_state(tmp_path) == before
 
 
 def test_letters_replaces_its_own_earlier_output(netspec_process, tmp_path):
     (tmp_path / "keep.txt").write_text(THESIS)
     out = tmp_path / "letters"
-    before = tree_digest(tmp_path)
+    before = tree_state(tmp_path)
     first = netspec_process("letters", out, "--per-class", 2, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    earlier = tree_digest(out)
+    earlier = tree_state(out)
     second = netspec_process("letters", out, "--per-class", 3, "--seed", 1, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
-    assert tree_digest(out) != earlier
+    assert tree_state(out) != earlier
     assert sorted(p.name for p in out.iterdir()) == [".netspec", *"ABCDEFGHIJ"]
     assert all(len(list((out / letter).iterdir())) == 3 for letter in "ABCDEFGHIJ")
-    assert tree_digest(tmp_path, exclude=("letters",)) == before
+    assert tree_state(tmp_path, exclude=("letters",)) == before
     assert_no_leftovers(out)
 
 
 def test_init_into_a_missing_folder(netspec_process, tmp_path):
-    before = tree_digest(tmp_path)
+    before = tree_state(tmp_path)
     result = netspec_process("init", "-o", tmp_path / "missing_dir" / "x.yaml", cwd=tmp_path)
-    line = assert_one_line_error(result, 2)
+    line = assert_error(result, code=2)
     assert "missing_dir does not exist" in line
-    assert tree_digest(tmp_path) == before
+    assert tree_state(tmp_path) == before
 
 
 def test_init_refuses_an_existing_folder(netspec_process, victim, tmp_path):
-    before = tree_digest(tmp_path)
+    before = tree_state(tmp_path)
     result = netspec_process("init", "-o", victim, cwd=tmp_path)
-    line = assert_one_line_error(result, 2)
+    line = assert_error(result, code=2)
     assert f"{victim} is a folder" in line
-    assert tree_digest(tmp_path) == before
+    assert tree_state(tmp_path) == before
     result = netspec_process("init", "-o", victim, "--force", cwd=tmp_path)
-    assert_one_line_error(result, 2)
-    assert tree_digest(tmp_path) == before
+    assert_error(result, code=2)
+    assert tree_state(tmp_path) == before
 
 
 @pytest.mark.slow
@@ -186,11 +186,11 @@ def test_train_out_under_a_regular_file(netspec_process, tmp_path):
     )
     blocker = tmp_path / "file"
     blocker.write_text(THESIS)
-    before = tree_digest(tmp_path)
+    before = tree_state(tmp_path)
     result = netspec_process("train", spec, "--out", blocker / "x", cwd=tmp_path)
-    line = assert_one_line_error(result, 1)
+    line = assert_error(result, code=1)
     assert str(blocker / "x") in line and "Not a directory" in line
-    assert tree_digest(tmp_path) == before  # no runs/, no run directory, the file as it was
+    assert tree_state(tmp_path) == before  # no runs/, no run directory, the file as it was
 
 
 def test_schema_writes_through_a_pipe(netspec_process, tmp_path):

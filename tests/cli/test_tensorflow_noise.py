@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from netspec.data.synthetic import generate
-from tests.cli.helpers import TF_NOISE, Outcome, assert_one_line_error, python_process
-from tests.helpers import write_spec
+from tests.cli.helpers import Outcome, python_process
+from tests.helpers import TF_NOISE, assert_error, write_spec
 
 # absl's log line prefix, as TensorFlow's C++ code prints it: `I0000 00:00:1796.. 1234 file.cc:31] `
 ABSL_LINE = re.compile(r"[IWEF]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] ")
@@ -70,7 +70,7 @@ def test_a_failure_after_tensorflow_loaded_prints_only_the_error(too_few_units, 
     )
     assert imports_tensorflow(result.stderr)  # the failure came after TensorFlow's start-up
     result = without_import_times(result)
-    assert_one_line_error(result, 1)
+    assert_error(result, code=1)
     assert result.stderr == f"{ERROR}\n{HINT}\n"
     assert not (tmp_path / "runs").exists()
 
@@ -106,7 +106,7 @@ def test_a_bad_spec_or_run_fails_before_tensorflow(tmp_path, command, code, firs
     assert imported_modules(result.stderr)  # -X importtime did report
     assert not imports_tensorflow(result.stderr)
     result = without_import_times(result)
-    line = assert_one_line_error(result, code)
+    line = assert_error(result, code=code)
     if command == "evaluate":
         assert line == first.format(folder=folder)
     else:

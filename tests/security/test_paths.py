@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import write_spec
-from tests.security.helpers import assert_refused, copy_run, tree_state
+from tests.helpers import tree_state, write_spec
+from tests.security.helpers import assert_refused, copy_run
 
 VALID = {
     "name": "plain",

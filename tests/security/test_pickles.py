@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 from netspec.errors import UserError
-from tests.helpers import write_spec
-from tests.security.helpers import assert_one_line, assert_refused, copy_run, tree_state
+from tests.helpers import tree_state, write_spec
+from tests.security.helpers import assert_one_line, assert_refused, copy_run
 
 PICKLED = "holds pickled Python objects"
 
