@@ -207,3 +207,20 @@ def test_a_completed_run_whose_checkpoints_were_deleted(netspec_process, run_cop
     assert "checkpoints were moved or deleted" in result.stderr
     assert "--resume" not in result.stderr  # a completed run cannot be resumed
     assert tree_state(run_copy) == before
+
+
+@pytest.mark.slow
+def test_exporting_nan_weights_says_training_diverged(netspec_process, run_copy):
+    # A run trained before netspec stopped on NaN losses: its export used to fail verification
+    # with the hint to raise the tolerance.
+    final = run_copy / "checkpoints" / "final.npz"
+    with np.load(final) as npz:
+        arrays = {key: npz[key] for key in npz.files}
+    arrays["fc1/kernel"] = np.full_like(arrays["fc1/kernel"], np.nan)
+    np.savez(final, **arrays)
+    before = tree_state(run_copy)
+    result = netspec_process("export", run_copy, cwd=run_copy.parent)
+    line = assert_error(result, code=1)
+    assert f"{final}: fc1/kernel holds NaN or infinite values" in line
+    assert "training diverged" in result.stderr and "tolerance" not in result.stderr
+    assert tree_state(run_copy) == before
