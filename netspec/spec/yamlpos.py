@@ -212,13 +212,7 @@ class _Builder:
 
     def scalar(self, node, path):
         if node.tag not in _PLAIN_TAGS:
-            self.problem(
-                path,
-                node,
-                f"tag '{node.tag}' is not allowed: specs are plain data",
-                "E-TAG",
-                hint="remove the tag; specs never construct Python objects",
-            )
+            self.tag_problem(node, path)
             return None
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value
@@ -232,13 +226,16 @@ class _Builder:
 
     def check_tag(self, node, path, expected):
         if node.tag != expected:
-            self.problem(
-                path,
-                node,
-                f"tag '{node.tag}' is not allowed: specs are plain data",
-                "E-TAG",
-                hint="remove the tag; specs never construct Python objects",
-            )
+            self.tag_problem(node, path)
+
+    def tag_problem(self, node, path):
+        self.problem(
+            path,
+            node,
+            f"tag '{node.tag}' is not allowed: specs are plain data",
+            "E-TAG",
+            hint="remove the tag; specs never construct Python objects",
+        )
 
 
 def _check_depth(text: str, label: str) -> None:
