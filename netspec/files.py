@@ -68,6 +68,11 @@ def finite(value):
     return value
 
 
+def cache_root() -> Path:
+    """Where netspec keeps downloads and crash logs: $NETSPEC_CACHE, else ~/.cache/netspec."""
+    return Path(os.environ.get("NETSPEC_CACHE") or Path.home() / ".cache" / "netspec")
+
+
 @cache
 def umask() -> int:
     """The process's umask (reading it means setting it; done once, before any thread writes)."""

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import typer
 
+from netspec import files
 from netspec.cli import (
     common,
     evaluate,
@@ -86,7 +87,7 @@ def main() -> None:
 
 def _write_crash_log() -> Path | None:
     """The traceback, in $NETSPEC_CACHE/logs (default ~/.cache/netspec/logs)."""
-    folder = Path(os.environ.get("NETSPEC_CACHE") or Path.home() / ".cache" / "netspec") / "logs"
+    folder = files.cache_root() / "logs"
     path = folder / f"crash-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -5,11 +5,11 @@ The file is the one keras.datasets.mnist.load_data fetches, cached under $NETSPE
 with the offline alternatives named; it never silently switches to another data set.
 """
 
-import os
 from pathlib import Path
 
 import numpy as np
 
+from netspec import files
 from netspec.data.source import SourceData
 from netspec.errors import UserError
 
@@ -42,7 +42,7 @@ def load(data: dict, input_spec: dict) -> SourceData:
 
 
 def cache_dir() -> Path:
-    path = Path(os.environ.get("NETSPEC_CACHE") or Path.home() / ".cache" / "netspec")
+    path = files.cache_root()
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as err:
