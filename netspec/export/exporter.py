@@ -43,7 +43,7 @@ class VerificationError(UserError):
         super().__init__(
             f"export verification failed: {'; '.join(failed)}; "
             f"tolerance {report['tolerance']:g}; nothing was written",
-            hint="raise export.tolerance (--set export.tolerance=0.0001) only if "
+            hint="raise export.tolerance (e.g. to 0.0001) only if "
             "the differences are float rounding",
         )
         self.report = report

@@ -61,7 +61,7 @@ def _check_converted(model: onnx.ModelProto, opset: int) -> None:
     if unconverted:
         raise UserError(
             f"tf2onnx cannot convert TF op(s) {', '.join(unconverted)} to ONNX opset {opset}",
-            hint="try another --opset, or export with --saved-model only",
+            hint="try another export.opset, or export.formats: [saved_model] only",
         )
 
 
