@@ -19,7 +19,6 @@ VARIANTS = {  # name: (jit_compile, steps_per_execution, data)
     "steps_per_execution=32": (False, 32, "batches"),
     "jit_compile": (True, 1, "batches"),
     "jit_compile + steps_per_execution=8": (True, 8, "batches"),
-    "netspec.data.pipeline": (False, 1, "pipeline"),
     "numpy arrays to fit": (False, 1, "numpy"),
 }
 
@@ -27,28 +26,24 @@ VARIANTS = {  # name: (jit_compile, steps_per_execution, data)
 def measure(spec, data, jit: bool, steps: int, source: str, epochs: int) -> float:
     import keras
 
-    import netspec.data
     from netspec.compile import build_model, compile_model
-    from netspec.train.batching import Batches
+    from netspec.data.pipeline import Batches
 
     spec.doc["train"].update(jit_compile=jit, steps_per_execution=steps)
     keras.utils.set_random_seed(1)
     model = build_model(spec)
-    compile_model(model, spec, steps_per_epoch=len(data.y_train) // spec.train["batch_size"])
+    compile_model(model, spec, steps_per_epoch=len(data.train) // spec.train["batch_size"])
+    train = data.train.materialized()
     if source == "numpy":
         inputs = dict(
-            x=data.x_train.astype("float32"), y=data.y_train, batch_size=spec.train["batch_size"]
-        )
-    elif source == "pipeline":
-        inputs = dict(
-            x=netspec.data.pipeline(data.x_train, data.y_train, spec, True, data.num_classes)
+            x=train.x.astype("float32"), y=train.labels, batch_size=spec.train["batch_size"]
         )
     else:
-        inputs = dict(x=Batches(data.x_train, data.y_train, spec, data.num_classes).epoch(0))
+        inputs = dict(x=Batches(train, spec, data.num_classes).epoch(0))
     model.fit(**inputs, epochs=1, verbose=0, shuffle=False)
     start = time.perf_counter()
     model.fit(**inputs, epochs=epochs, verbose=0, shuffle=False)
-    return epochs * len(data.y_train) / (time.perf_counter() - start)
+    return epochs * len(train) / (time.perf_counter() - start)
 
 
 def main() -> None:
@@ -70,7 +65,7 @@ def main() -> None:
             speeds[name].append(measure(spec, data, *variant, args.epochs))
     base = statistics.median(next(iter(speeds.values())))
     print(
-        f"{args.spec}: {len(data.y_train)} examples x {args.epochs} epochs, "
+        f"{args.spec}: {len(data.train)} examples x {args.epochs} epochs, "
         f"median of {args.rounds} rounds"
     )
     for name, values in speeds.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 
 OS_HINTS = {
     errno.ENOSPC: "free some space on that disk, or write somewhere else",
@@ -62,3 +63,10 @@ def one_line(err: BaseException) -> str:
         return from_os_error(err).message
     first = str(err).strip().splitlines()[0] if str(err).strip() else ""
     return f"{type(err).__name__}: {first}" if first else type(err).__name__
+
+
+def tf_message(err) -> str:
+    """A TensorFlow error's own words: its first line without the function and op names
+    TensorFlow wraps it in ("{{function_node ...}} corrupted record at 21400 [Op:...]")."""
+    text = str(getattr(err, "message", err)).strip().splitlines()[0] if str(err).strip() else ""
+    return re.sub(r"\{\{[^}]*\}\}\s*", "", text).split(" [Op:")[0].strip()

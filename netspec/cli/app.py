@@ -22,6 +22,7 @@ import typer
 from netspec import files
 from netspec.cli import (
     common,
+    data,
     evaluate,
     export,
     init,
@@ -58,6 +59,9 @@ def options(
 app.command("init")(init.init)
 app.command("validate")(validate.validate)
 app.command("summary")(summary.summary)
+data_app = typer.Typer(no_args_is_help=True, help="Convert a spec's data: netspec data pack.")
+data_app.command("pack")(data.pack)
+app.add_typer(data_app, name="data")
 app.command("train")(train.train)
 app.command("evaluate")(evaluate.evaluate)
 app.command("export")(export.export)

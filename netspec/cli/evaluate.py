@@ -38,11 +38,12 @@ def evaluate(
 ) -> None:
     """Loss, accuracy, per-class accuracy and a confusion-matrix PNG of a trained run."""
     check_format(fmt)
-    from netspec.spec.sources import SOURCES
+    from netspec.data.sources import SOURCES
 
     if path is not None and data is None:
         raise UsageError("--path needs --data: it is where that data source reads from")
-    if data is not None and path is None and data in SOURCES and SOURCES[data].needs_path:
+    needs_path = data in SOURCES and "path" in SOURCES[data].fields
+    if data is not None and path is None and needs_path:
         raise UsageError(f"--data {data} needs --path: the file or folder to read")
     from netspec.train.evaluation import evaluate_run
 

@@ -20,7 +20,7 @@ def summary(
 ) -> None:
     """Show the network: per-layer output shape, parameters and FLOPs, with totals."""
     check_format(fmt)
-    report = summarize(load(resolve_spec_arg(spec), overrides or ()))
+    report = summarize(load(resolve_spec_arg(spec), overrides or (), resolved=spec.is_dir()))
     if fmt == "json":
         typer.echo(json.dumps(report, indent=2))
         return

@@ -131,6 +131,7 @@ def export_model(
         input_dtype=raw_dtype if scaling is None else "float32",
         input_scale=spec.input.get("scale"),
         preprocessing=scaling is None,
+        input_resize=spec.data.get("resize", "stretch"),
     )
     chosen = {name: FORMATS[name] for name in settings["formats"]}
     with outputs.replace_dir(Path(out_dir), KIND, legacy_export()) as staging:

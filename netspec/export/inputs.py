@@ -1,7 +1,8 @@
 """Read `netspec predict` inputs into raw batches shaped like the model's input.
 
 The kind is told by content, not by name: PNG/JPEG (or anything Pillow opens) is one image,
-converted to the input's channels and resized to its height x width; a zip is an `.npz`
+decoded and fitted to the input exactly as training decodes its images (netspec.data.images,
+with the `resize` mode the export recorded); a zip is an `.npz`
 (key `x`, else its first array); a gzip or a file starting with two zero bytes is IDX.
 Image pixels (0..255) are mapped onto the input's raw range (`scale.from`, e.g. 0..16 for
 `digits`); arrays are taken to hold raw values already.
@@ -15,7 +16,9 @@ from netspec import npzfile
 from netspec.errors import UsageError, UserError
 
 
-def read_input(path: Path, shape: list[int], raw_range: tuple[float, float] | None) -> np.ndarray:
+def read_input(
+    path: Path, shape: list[int], raw_range: tuple[float, float] | None, resize: str = "stretch"
+) -> np.ndarray:
     """(N, H, W, C) float32 raw values from one file; N is 1 for an image."""
     path = Path(path)
     if not path.is_file():
@@ -24,10 +27,10 @@ def read_input(path: Path, shape: list[int], raw_range: tuple[float, float] | No
     if head[:2] == b"PK":
         return _fit(_read_npz(path), shape, path)
     if head[:2] in (b"\x1f\x8b", b"\0\0"):
-        from netspec.data.idx import read_idx
+        from netspec.data.sources.idx import read_idx
 
-        return _fit(read_idx(path), shape, path)
-    return _read_image(path, shape, raw_range)[None]
+        return _fit(np.asarray(read_idx(path)), shape, path)
+    return _read_image(path, shape, raw_range, resize)[None]
 
 
 def _read_npz(path: Path) -> np.ndarray:
@@ -60,22 +63,17 @@ def _fit(array: np.ndarray, shape: list[int], path: Path) -> np.ndarray:
     )
 
 
-def _read_image(path: Path, shape: list[int], raw_range) -> np.ndarray:
-    from PIL import Image, UnidentifiedImageError
+def _read_image(path: Path, shape: list[int], raw_range, resize: str) -> np.ndarray:
+    from netspec.data import images
 
-    height, width, channels = shape
-    if channels not in (1, 3):
+    if shape[2] not in images.PIL_MODES:
         raise UserError(
-            f"{path}: images can feed 1- or 3-channel inputs; the model takes {channels} channels",
+            f"{path}: images can feed 1- or 3-channel inputs; the model takes {shape[2]} channels",
             hint="give an .npz or IDX file",
         )
     try:
-        with Image.open(path) as image:
-            image = image.convert("L" if channels == 1 else "RGB")
-            if image.size != (width, height):
-                image = image.resize((width, height), Image.Resampling.BILINEAR)
-            pixels = np.asarray(image, dtype=np.float32).reshape(height, width, channels)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        pixels = images.decode(path.read_bytes(), shape, resize).astype(np.float32)
+    except images.DecodeError as err:
         raise UserError(f"{path}: not a readable image, .npz or IDX file ({err})") from None
     if raw_range is None:
         return pixels

@@ -22,6 +22,8 @@ from netspec.errors import UserError
 SIDECAR = "netspec.json"
 OUTPUT_NAMES = ("logits", "probabilities")
 INPUT_DTYPES = ("float32", "uint8")
+RESIZE_MODES = ("stretch", "crop", "pad")  # netspec.data.images, which imports NumPy
+OPTIONAL = {"input_resize"}  # absent from exports made before it existed
 REEXPORT = "re-export it with `netspec export RUN` (netspec predicts only from its own exports)"
 
 
@@ -37,6 +39,7 @@ class ArtifactInfo:
     input_dtype: str  # "float32" or "uint8"; float32 whenever the graph takes scaled values
     input_scale: dict | None  # {"from": [lo, hi], "to": [lo, hi]} or None (no scaling)
     preprocessing: bool  # True: the graph scales raw inputs itself; False: feed scaled inputs
+    input_resize: str = "stretch"  # how images of another size are fitted (data.resize)
 
     def scale(self, x):
         """Raw values -> the range the graph expects (identity when the graph scales itself)."""
@@ -52,6 +55,8 @@ class ArtifactInfo:
     def from_props(cls, props: dict[str, str], where: Path) -> ArtifactInfo:
         values = {}
         for f in fields(cls):
+            if f.name not in props and f.name in OPTIONAL:
+                continue
             if f.name not in props:
                 raise UserError(
                     f"{where}: has no netspec metadata ({f.name} is missing)", hint=REEXPORT
@@ -82,7 +87,8 @@ class ArtifactInfo:
             raise UserError(f"{path}: not a netspec metadata file", hint=REEXPORT)
         names = {f.name for f in fields(cls)}
         extra = {key: value for key, value in values.items() if key not in names}
-        return cls.parse({name: values.get(name) for name in names}, path), extra
+        given = {name: values[name] for name in names if name in values}
+        return cls.parse({**{name: None for name in names - OPTIONAL}, **given}, path), extra
 
     @classmethod
     def parse(cls, values: dict, where: Path) -> ArtifactInfo:
@@ -108,6 +114,8 @@ class ArtifactInfo:
             bad("input_dtype", f"must be one of {', '.join(INPUT_DTYPES)}")
         if not isinstance(values.get("preprocessing"), bool):
             bad("preprocessing", "must be true or false")
+        if values.get("input_resize", "stretch") not in RESIZE_MODES:
+            bad("input_resize", f"must be one of {', '.join(RESIZE_MODES)}")
         scale = values.get("input_scale")
         if scale is not None:
             if not isinstance(scale, dict) or set(scale) != {"from", "to"}:

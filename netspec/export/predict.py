@@ -44,7 +44,7 @@ def predict(artifact: Artifact, inputs: list[Path], k: int) -> list[dict]:
     raw_range = info.input_scale["from"] if info.input_scale else None
     records = []
     for path in inputs:
-        batch = read_input(path, info.input_shape, raw_range)
+        batch = read_input(path, info.input_shape, raw_range, info.input_resize)
         fed = info.scale(batch).astype(info.input_dtype)
         probs = np.concatenate(
             [artifact.probabilities(fed[i : i + BATCH]) for i in range(0, len(fed), BATCH)]

@@ -10,6 +10,8 @@ import numpy as np
 from netspec.errors import UsageError, UserError
 from netspec.runs import RUNS_ROOT, Run, latest_run, open_run
 
+VERIFY_EXAMPLES = 10_000  # at most this many real examples go through the three engines
+
 
 @dataclass
 class Exportable:
@@ -53,28 +55,20 @@ def resolve(target: Path | None, overrides=(), runs_root=None) -> Exportable:
             "to change the model, train it again",
         )
     spec = run.spec()
-    settings = specs.load(run.spec_file, overrides).export if overrides else spec.export
+    settings = (
+        specs.load(run.spec_file, overrides, resolved=True).export if overrides else spec.export
+    )
     return Exportable(spec, settings, run.path.resolve(), run.export_dir, run)
 
 
 def verification_batch(spec) -> tuple[tuple[str, np.ndarray] | None, list[str] | None, list[str]]:
     """(("test", raw inputs) or None, class names or None, notes) from the spec's data."""
-    from netspec.data import load
+    from netspec.data.dataset import first, load
 
     try:
         data = load(spec)
     except UserError as err:
         return None, None, [f"no real data to verify on ({err.message}); random inputs only"]
-    split = next(
-        (
-            (name, x)
-            for name, x in (
-                ("test", data.x_test),
-                ("validation", data.x_val),
-                ("train", data.x_train),
-            )
-            if x is not None
-        )
-    )
-    notes = [] if split[0] == "test" else [f"no test split; verified on the {split[0]} split"]
-    return split, data.class_names, notes
+    name = next(name for name in ("test", "validation", "train") if data.split(name) is not None)
+    notes = [] if name == "test" else [f"no test split; verified on the {name} split"]
+    return (name, first(data.split(name), VERIFY_EXAMPLES)), data.class_names, notes

@@ -45,7 +45,7 @@ class Run:
         if self._spec is None:
             from netspec.spec import load
 
-            self._spec = load(self.spec_file)
+            self._spec = load(self.spec_file, resolved=True)
         return self._spec
 
     def lock(self) -> locks.Lock:

@@ -28,10 +28,7 @@ def now() -> str:
 def new_manifest(spec, data, source: Path, init_from: dict | None) -> dict:
     """The manifest of a run starting now. `data` is a netspec.data.Dataset; `source` the spec
     file the user gave (spec.yaml in the run directory is its resolved form)."""
-    sizes = {
-        split: None if x is None else len(x)
-        for split, x in (("train", data.x_train), ("validation", data.x_val), ("test", data.x_test))
-    }
+    sizes = data.sizes()
     return {
         "spec": {"name": spec.name, "hash": spec.hash, "source": str(source)},
         "seed": spec.train["seed"],
@@ -46,6 +43,7 @@ def new_manifest(spec, data, source: Path, init_from: dict | None) -> dict:
         "data": {
             "source": data.source,
             "fingerprint": data.fingerprint,
+            "cache": data.cache,
             "sizes": sizes,
             "value_range": list(data.value_range),
             "warnings": list(data.warnings),

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from netspec.data.sources import SOURCES
 from netspec.spec.diagnostics import Diagnostic, dotted
 from netspec.spec.names import layer_names
 from netspec.spec.shapes import infer
-from netspec.spec.sources import SOURCES
 from netspec.spec.yamlpos import Document
 
 PROBABILITY_ACTIVATIONS = ("softmax", "sigmoid")
@@ -104,9 +104,7 @@ def check_shapes(
 
 
 def _check_classes(doc, data, last, where):
-    classes = SOURCES[data["source"]].classes
-    if data["source"] == "synthetic":
-        classes = data["classes"]
+    classes = SOURCES[data["source"]].classes(data)
     if classes and len(last.output_shape) == 1 and last.output_shape[0] != classes:
         path = where + ("units",)
         yield Diagnostic(
@@ -142,17 +140,9 @@ def check_input(doc: Document, spec_input: dict, data: dict | None):
         )
 
 
-def check_data(doc: Document, data: dict, train: dict | None):
-    info = SOURCES[data["source"]]
-    if info.needs_path and not data["path"]:
-        yield Diagnostic(
-            ("data",),
-            f"the '{data['source']}' source needs `path`",
-            "E-DATA",
-            doc.where(("data", "source")),
-            "path is relative to the spec file",
-        )
-    for key in ("path", "test_path"):
+def check_data(doc: Document, data: dict, train: dict | None, spec_input: dict | None):
+    source = SOURCES[data["source"]]
+    for key in source.path_fields:
         if data[key] and not Path(data[key]).exists():
             yield Diagnostic(
                 ("data", key),
@@ -161,6 +151,20 @@ def check_data(doc: Document, data: dict, train: dict | None):
                 doc.where(("data", key)),
                 severity="warning",
             )
+    for problem in source.check(data, spec_input):
+        yield Diagnostic(
+            problem.path,
+            problem.message,
+            "E-DATA" if problem.severity == "error" else "W-DATA",
+            doc.where(problem.path),
+            problem.hint,
+            severity=problem.severity,
+        )
+    if "split" in data:
+        yield from _check_split(doc, data, source, train)
+
+
+def _check_split(doc: Document, data: dict, source, train: dict | None):
     split = data["split"]
     fractions = {k: v for k, v in split.items() if isinstance(v, float)}
     for key, value in fractions.items():
@@ -180,7 +184,7 @@ def check_data(doc: Document, data: dict, train: dict | None):
             doc.where(("data", "split")),
         )
     counts = {k: v for k, v in split.items() if isinstance(v, int)}
-    available = data["examples"] if data["source"] == "synthetic" else info.pool
+    available = source.pool(data)
     if available and sum(counts.values()) > available:
         yield Diagnostic(
             ("data", "split"),

@@ -6,8 +6,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from netspec.data.sources import DEFAULT
 from netspec.errors import UsageError
-from netspec.spec import checks, normalize, schema, yamlpos
+from netspec.spec import checks, migrate, normalize, schema, yamlpos
 from netspec.spec.compose import load_composed
 from netspec.spec.diagnostics import Diagnostic, SpecError
 from netspec.spec.shapes import LayerInfo, infer
@@ -16,11 +17,15 @@ from netspec.spec.yamlpos import Document
 
 @dataclass
 class Spec:
-    """A valid, resolved spec. `doc` is the whole resolved document (JSON-serializable)."""
+    """A valid, resolved spec. `doc` is the whole resolved document (JSON-serializable).
+
+    `made_hash` is the hash a spec of an older format was made with (netspec.spec.migrate).
+    """
 
     path: Path
     doc: dict
     warnings: list[Diagnostic] = field(default_factory=list)
+    made_hash: str | None = None
 
     name = property(lambda self: self.doc["name"])
     input = property(lambda self: self.doc["input"])
@@ -33,40 +38,52 @@ class Spec:
 
     @property
     def hash(self) -> str:
-        import hashlib  # imported lazily: `netspec validate` skips it
-
-        canonical = json.dumps(self.doc, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return self.made_hash or document_hash(self.doc)
 
     def layer_infos(self) -> list[LayerInfo]:
         return infer(self.layers, self.input["shape"])[0]
 
 
-def load(path, overrides=()) -> Spec:
-    """Load and check a spec; raises SpecError with every problem found, best first."""
+def document_hash(doc: dict) -> str:
+    import hashlib  # imported lazily: `netspec validate` skips it
+
+    canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def load(path, overrides=(), resolved: bool = False) -> Spec:
+    """Load and check a spec; raises SpecError with every problem found, best first.
+
+    `resolved`: the file is a run's spec.yaml, which may be in an older format."""
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
-    return _checked(load_composed(path, overrides), path)
+    return _checked(load_composed(path, overrides), path, resolved)
 
 
 def load_resolved(doc: dict, origin: Path) -> Spec:
-    """A resolved spec kept as data (a SavedModel's netspec.json), checked like a spec file
-    read from `origin`; messages name `origin`."""
+    """A resolved spec kept as data (an export's netspec.json), checked like a spec file read
+    from `origin`; messages name `origin`."""
     import yaml
 
     text = yaml.safe_dump(doc, sort_keys=False)
-    return _checked(yamlpos.load(text, str(origin)), Path(origin))
+    return _checked(yamlpos.load(text, str(origin)), Path(origin), resolved=True)
 
 
-def _checked(doc: Document, path: Path) -> Spec:
+def _checked(doc: Document, path: Path, resolved: bool = False) -> Spec:
+    made_hash = None
+    version = migrate.version_of(doc.data, resolved)
+    if version < migrate.FORMAT:
+        made_hash = document_hash(doc.data)
+        doc.data = migrate.migrate(doc.data, version)
     problems = list(schema.check(doc))
-    resolved, more = resolve(doc, path, problems)
+    spec_doc, more = resolve(doc, path, problems)
     problems += more
     errors = [d for d in problems if d.severity == "error"]
     if errors:
         raise SpecError(problems)
-    return Spec(path, resolved, [d for d in problems if d.severity == "warning"])
+    warnings = [d for d in problems if d.severity == "warning"]
+    return Spec(path, spec_doc, warnings, made_hash)
 
 
 def resolve(doc, path: Path, broken_paths: list[Diagnostic]) -> tuple[dict, list[Diagnostic]]:
@@ -86,10 +103,11 @@ def resolve(doc, path: Path, broken_paths: list[Diagnostic]) -> tuple[dict, list
         d.path[1] for d in broken_paths if d.path[:1] == ("layers",) and len(d.path) > 1
     }
     train = normalize.normalize_train(data.get("train") or {}) if ok("train") else None
-    source = (data.get("data") or {}).get("source", "mnist_5k") if ok("data") else "mnist_5k"
+    source = (data.get("data") or {}).get("source", DEFAULT) if ok("data") else DEFAULT
     seed = train["seed"] if train else 0
     data_cfg = normalize.normalize_data(doc, data.get("data") or {}, seed) if ok("data") else None
-    spec_input = normalize.normalize_input(data["input"], source) if ok("input") else None
+    data_for_input = data_cfg or {"source": source}
+    spec_input = normalize.normalize_input(data["input"], data_for_input) if ok("input") else None
     layers, complete = [], False
     if ok("layers") and isinstance(data.get("layers"), list):
         layers, layer_problems = normalize.normalize_layers(doc, data["layers"], broken_layers)
@@ -107,7 +125,7 @@ def resolve(doc, path: Path, broken_paths: list[Diagnostic]) -> tuple[dict, list
     if train:
         problems += checks.check_train(doc, train)
     if data_cfg:
-        problems += checks.check_data(doc, data_cfg, train)
+        problems += checks.check_data(doc, data_cfg, train, spec_input)
     if spec_input:
         problems += checks.check_input(doc, spec_input, data_cfg)
     if complete and rest and rest["init_from"]:
@@ -117,6 +135,7 @@ def resolve(doc, path: Path, broken_paths: list[Diagnostic]) -> tuple[dict, list
     if not (train and data_cfg and spec_input and complete and rest):
         return {}, problems
     resolved = {
+        "format": migrate.FORMAT,
         "name": normalize.model_name(doc, path),
         "description": data.get("description", ""),
         "input": spec_input,

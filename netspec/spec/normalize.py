@@ -4,9 +4,9 @@ names assigned, paths made absolute. See docs/design.md for the resolved form.""
 from __future__ import annotations
 
 import re
-import zipfile
 from pathlib import Path
 
+from netspec.data.sources import DEFAULT, SOURCES
 from netspec.fields import with_defaults
 from netspec.layers import LAYER_TYPES, ShapeError
 from netspec.spec.diagnostics import Diagnostic
@@ -15,7 +15,6 @@ from netspec.spec.sections import (
     _LOSS_FIELDS,
     _OPTIMIZER_FIELDS,
     AUGMENT,
-    DATA,
     EARLY_STOPPING,
     EXPORT,
     INIT_FROM,
@@ -24,8 +23,8 @@ from netspec.spec.sections import (
     SCALE_PRESETS,
     SPLIT,
     TRAIN,
+    data_fields,
 )
-from netspec.spec.sources import SOURCES
 from netspec.spec.yamlpos import Document
 
 
@@ -60,7 +59,8 @@ def normalize_layers(
     return out, problems
 
 
-def normalize_input(given: dict, source: str) -> dict:
+def normalize_input(given: dict, data: dict) -> dict:
+    """`data`: the resolved data section (the source's raw range is the default scale.from)."""
     out = with_defaults(given, INPUT)
     scale = out["scale"]
     if scale in (None, "none"):
@@ -68,7 +68,8 @@ def normalize_input(given: dict, source: str) -> dict:
     else:
         target = SCALE_PRESETS[scale] if isinstance(scale, str) else scale["to"]
         raw = scale.get("from") if isinstance(scale, dict) else None
-        out["scale"] = {"from": list(raw or SOURCES[source].value_range), "to": list(target)}
+        raw = raw or SOURCES[data["source"]].value_range(data)
+        out["scale"] = {"from": list(raw), "to": list(target)}
     return out
 
 
@@ -91,38 +92,21 @@ def normalize_train(given: dict) -> dict:
     return out
 
 
-def has_own_test_set(data: dict) -> bool:
-    """Whether the source brings a test set of its own (then split.test defaults to 0)."""
-    if data["source"] == "mnist" or data.get("test_path"):
-        return True
-    path = Path(data["path"]) if data.get("path") else None
-    if data["source"] == "idx" and path and path.is_dir():
-        return any(p.name.startswith("t10k-") for p in path.iterdir())
-    if data["source"] == "npz" and path and path.is_file():
-        try:
-            with zipfile.ZipFile(path) as archive:
-                return "x_test.npy" in archive.namelist()
-        except (OSError, zipfile.BadZipFile):
-            return False
-    return False
-
-
 def normalize_data(doc: Document, given: dict, seed: int) -> dict:
-    out = with_defaults(given, DATA)
-    for key in ("path", "test_path"):
+    source = SOURCES[given.get("source", DEFAULT)]
+    out = with_defaults(given, data_fields(source.name))
+    for key in source.path_fields:
         out[key] = resolve_path(doc, ("data", key), out[key])
-    own_test = has_own_test_set(out)
-    if "split" not in given:
-        out["split"] = (
-            {"train": 0.9, "validation": 0.1, "test": 0} if own_test else with_defaults({}, SPLIT)
-        )
-    else:
-        out["split"] = {k: given["split"].get(k, 0) for k in SPLIT}
+    if not source.own_splits:
+        if "split" in given:
+            out["split"] = {k: given["split"].get(k, 0) for k in SPLIT}
+        elif source.own_test(out):  # its own test set is the test split
+            out["split"] = {"train": 0.9, "validation": 0.1, "test": 0}
     if out["seed"] is None:
         out["seed"] = seed
     if out["augment"] is not None:
         out["augment"] = with_defaults(out["augment"], AUGMENT)
-    return out
+    return source.normalize(out)
 
 
 def resolve_path(doc: Document, path: tuple, value: str | None) -> str | None:

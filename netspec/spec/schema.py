@@ -10,7 +10,8 @@ from netspec import __version__
 from netspec.fields import NAME, NAME_RULE, REQUIRED, Field, object_schema
 from netspec.layers import LAYER_TYPES
 from netspec.spec.diagnostics import Diagnostic, did_you_mean
-from netspec.spec.sections import SECTIONS
+from netspec.spec.migrate import FORMAT
+from netspec.spec.sections import CACHE_HINT, SECTIONS, data_schema, retired_hint
 from netspec.spec.yamlpos import Document
 
 SCHEMA_ID = "https://netspec.dev/schema/netspec.schema.json"
@@ -47,11 +48,17 @@ def top_fields() -> dict[str, Field]:
         ),
     }
     for name, (section, doc) in SECTIONS.items():
-        schema = object_schema(section, doc)
+        schema = data_schema() if name == "data" else object_schema(section, doc)
         if name != "input":  # an absent or null section takes every default
             schema["type"] = ["object", "null"]
         fields[name] = Field(schema, doc, REQUIRED if name == "input" else None)
+    fields["format"] = Field(
+        {"type": "integer", "minimum": 1, "maximum": FORMAT},
+        "Version of the spec language a resolved spec (a run's spec.yaml) is written in; "
+        "netspec writes it. Older versions are migrated when read.",
+    )
     order = [
+        "format",
         "name",
         "description",
         "extends",
@@ -107,7 +114,11 @@ def _diagnose(error, doc: Document):
     if kind == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
         for key in sorted(set(value) - set(allowed)):
-            hint = did_you_mean(key, allowed) or f"allowed keys: {', '.join(allowed)}"
+            hint = (
+                retired_hint(path, key, value)
+                or did_you_mean(key, allowed)
+                or f"allowed keys: {', '.join(allowed)}"
+            )
             yield Diagnostic(
                 path + (key,),
                 f"unknown key '{key}'",
@@ -127,6 +138,8 @@ def _diagnose(error, doc: Document):
     message = _message(kind, value, expected, error)
     if kind == "enum":
         hint = did_you_mean(value, expected) or f"one of: {', '.join(map(str, expected))}"
+        if path == ("data", "cache") and isinstance(value, bool):
+            hint = CACHE_HINT
     if kind == "pattern":
         hint = f"names use {NAME_RULE}" if expected == NAME["pattern"] else None
     yield Diagnostic(path, message, f"E-{kind.upper()}", doc.where(path), hint)

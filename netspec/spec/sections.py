@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netspec.data.sources import DEFAULT, SOURCES
 from netspec.export.formats import FORMATS
 from netspec.fields import (
     BOOL,
@@ -17,7 +18,6 @@ from netspec.fields import (
     object_schema,
     tagged_union,
 )
-from netspec.spec.sources import SOURCES
 
 RANGE = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
 SCALE_PRESETS = {"unit": [0.0, 1.0], "centered": [-0.5, 0.5]}
@@ -259,22 +259,11 @@ SPLIT = {
     ),
 }
 
-DATA = {
+DATA = {  # the fields of every source; each source adds its own (netspec.data.sources)
     "source": Field(
-        {"enum": sorted(SOURCES)},
-        "Where examples come from: "
-        + "; ".join(f"`{n}`: {s.doc}" for n, s in sorted(SOURCES.items())),
-        "mnist_5k",
-    ),
-    "path": Field(
-        {"type": ["string", "null"]},
-        "Folder or file of idx, image_folder and npz sources, relative to the spec file.",
-        None,
-    ),
-    "test_path": Field(
-        {"type": ["string", "null"]},
-        "Separate test set folder (idx, image_folder), relative to the spec file.",
-        None,
+        {"enum": list(SOURCES)},
+        "Where examples come from: " + "; ".join(f"`{n}`: {s.doc}" for n, s in SOURCES.items()),
+        DEFAULT,
     ),
     "split": Field(
         object_schema(SPLIT, "How the examples are split."),
@@ -283,37 +272,76 @@ DATA = {
     ),
     "seed": Field(
         {"type": ["integer", "null"], "minimum": 0},
-        "Seed of the split and shuffling. Default: train.seed.",
+        "Seed of the split, the order of examples and augmentation. Default: train.seed.",
         None,
     ),
-    "per_class": Field(
-        {"type": ["integer", "null"], "minimum": 1},
-        "image_folder: at most this many images per class (balanced).",
-        None,
-    ),
-    "classes": Field({"type": "integer", "minimum": 2}, "synthetic: number of classes.", 10),
-    "examples": Field(POS_INT, "synthetic: number of examples.", 1000),
     "augment": Field(
         {
             "type": ["object", "null"],
             **{k: v for k, v in object_schema(AUGMENT, "").items() if k != "type"},
         },
-        "Random augmentation of training batches (null: none).",
+        "Random augmentation of training examples (null: none).",
         None,
     ),
-    "shuffle_buffer": Field(
-        POS_INT,
-        "Shuffle buffer of netspec.data.pipeline (Python API). "
-        "`netspec train` ignores it: it permutes all examples each epoch.",
-        10000,
-    ),
     "cache": Field(
-        BOOL,
-        "Cache examples in netspec.data.pipeline (Python API). `netspec train` "
-        "always holds the examples in memory.",
-        True,
+        {"enum": ["auto", "memory", "none"]},
+        "Hold the decoded examples in memory (`memory`), read them from disk as batches need "
+        "them (`none`: data larger than memory), or decide by size (`auto`: memory up to "
+        "4 GiB and 1/8 of the machine's memory).",
+        "auto",
     ),
 }
+DATA_DOC = "Where the examples come from, how they are split and read."
+
+
+def data_fields(source: str) -> dict[str, Field]:
+    """The fields a data section reading `source` takes, in resolved order."""
+    own = SOURCES[source]
+    common = {k: f for k, f in DATA.items() if not (k == "split" and own.own_splits)}
+    return {"source": common.pop("source"), **own.fields, **common}
+
+
+def data_schema() -> dict:
+    """The data section: `source` selects which fields apply, so an editor completes `path`,
+    `per_class`, ... only for the sources that take them. No `source` means the default."""
+    return {
+        "type": ["object", "null"],
+        "description": DATA_DOC,
+        "properties": {"source": DATA["source"].json_schema()},
+        "allOf": [
+            {
+                "if": {
+                    "type": "object",
+                    "properties": {"source": {"const": name}},
+                    **({} if name == DEFAULT else {"required": ["source"]}),
+                },
+                "then": object_schema(data_fields(name), f"Data from source `{name}`."),
+            }
+            for name in SOURCES
+        ],
+    }
+
+
+def retired_hint(path: tuple, key: str, data: dict) -> str | None:
+    """What to say about a data key that this data section does not take: a field removed
+    from the language, or one of another source."""
+    if path != ("data",):
+        return None
+    source = data.get("source", DEFAULT) if isinstance(data, dict) else DEFAULT
+    if key == "shuffle_buffer":
+        return (
+            "data.shuffle_buffer was removed in netspec 0.2: training permutes every example "
+            "each epoch; only source tfrecord takes it (records are streamed through a buffer)"
+        )
+    if key == "split" and source in SOURCES and SOURCES[source].own_splits:
+        return f"source '{source}' takes its splits from its files: remove data.split"
+    owners = [n for n, s in SOURCES.items() if key in s.fields]
+    if owners:
+        return f"`{key}` is a field of source {', '.join(owners)}, not of '{source}'"
+    return None
+
+
+CACHE_HINT = "data.cache is now auto, memory or none (true meant memory, false means none)"
 
 EXPORT = {
     "formats": Field(
@@ -361,7 +389,7 @@ LIMITS = {
 SECTIONS = {
     "input": (INPUT, "The model's input."),
     "train": (TRAIN, "How to train."),
-    "data": (DATA, "Where the examples come from and how they are split."),
+    "data": (DATA, DATA_DOC),
     "export": (EXPORT, "Exported artifacts."),
     "init_from": (INIT_FROM, "Finetuning: load weights by name from an earlier run."),
     "limits": (LIMITS, "Budgets checked statically."),

@@ -70,17 +70,24 @@ def from_logits(logits: np.ndarray, y: np.ndarray, class_names: list[str]) -> Ev
     )
 
 
-def evaluate_model(model, x, y, spec, class_names: list[str]) -> Evaluation:
-    """`model` on raw examples `x` with class ids `y`.
+def evaluate_model(model, examples, spec, class_names: list[str]) -> Evaluation:
+    """`model` on `examples` (netspec.data.examples) of the spec's data; examples that fail
+    to decode are left out.
 
     Calls the model eagerly on large batches rather than through `predict`, which would trace
     a function first (over a second with steps_per_execution > 1) to run a handful of batches.
     """
-    from netspec.train.batching import Batches
+    from netspec.data.pipeline import Batches
 
-    batches = Batches(x, y, spec, len(class_names), size=PREDICT_BATCH).in_order()
-    logits = np.concatenate([model(images, training=False) for images, _ in batches])
-    return from_logits(logits, np.asarray(y), class_names)
+    logits, labels = [], []
+    for batch in Batches(examples, spec, len(class_names), size=PREDICT_BATCH).in_order():
+        x, y = batch[0], batch[1]
+        if len(batch) == 3:  # weights: 0 for an example that could not be decoded
+            keep = batch[2] > 0
+            x, y = x[keep], y[keep]
+        logits.append(model(x, training=False))
+        labels.append(y.numpy() if y.shape.rank == 1 else y.numpy().argmax(axis=1))
+    return from_logits(np.concatenate(logits), np.concatenate(labels), class_names)
 
 
 def plot_confusion(path: Path, evaluation: Evaluation, title: str) -> None:
@@ -113,11 +120,7 @@ def plot_confusion(path: Path, evaluation: Evaluation, title: str) -> None:
     figures.save_png(figure, path)
 
 
-SPLITS = {
-    "train": ("x_train", "y_train"),
-    "validation": ("x_val", "y_val"),
-    "test": ("x_test", "y_test"),
-}
+SPLITS = ("train", "validation", "test")
 
 
 def evaluate_run(
@@ -142,11 +145,11 @@ def evaluate_run(
     if source is None:
         if path is not None:
             raise UsageError("a data path needs a data source to read it")
-        x, y, label, described, warnings = _run_split(run, spec, split)
+        examples, label, described, warnings = _run_split(run, spec, split)
     else:
-        x, y, label, described, warnings = _other_source(spec, source, path, class_names)
+        examples, label, described, warnings = _other_source(spec, source, path, class_names)
     spec, model = load_trained(run)
-    result = evaluate_model(model, x, y, spec, class_names)
+    result = evaluate_model(model, examples, spec, class_names)
     folder = run.path if out is None else outputs.claim(Path(out), "evaluation")
     png = folder / f"confusion-{label}.png"
     plot_confusion(png, result, f"{spec.name} on {described}")
@@ -166,9 +169,9 @@ def _run_split(run: Run, spec, split: str):
 
     if split not in SPLITS:
         raise UsageError(f"split must be one of {', '.join(SPLITS)}, got '{split}'")
-    data = netspec.data.load(spec)
-    x, y = (getattr(data, name) for name in SPLITS[split])
-    if x is None:
+    data = netspec.data.load(spec, run.manifest()["data"].get("cache", "memory"))
+    examples = data.split(split)
+    if examples is None:
         raise UserError(
             f"run {run.path} has no {split} split",
             hint="evaluate another of its splits, or other data",
@@ -178,42 +181,51 @@ def _run_split(run: Run, spec, split: str):
         if data.fingerprint == run.manifest()["data"]["fingerprint"]
         else [f"the data of source '{data.source}' changed since the run trained on it"]
     )
-    return x, y, split, f"its {split} split ({len(y)} examples)", warnings
+    return examples, split, f"its {split} split ({len(examples)} examples)", warnings
 
 
 def _other_source(spec, source: str, path, class_names: list[str]):
-    from netspec.data import SOURCES, check_finite, check_shape
+    from netspec.data.dataset import check_finite, check_shape
+    from netspec.data.examples import ArrayExamples
+    from netspec.data.sources import SOURCES
+    from netspec.fields import with_defaults
+    from netspec.spec.sections import data_fields
 
     if source not in SOURCES:
         raise UsageError(
             f"unknown data source '{source}'", hint=f"choose one of {', '.join(SOURCES)}"
         )
-    config = {
-        **spec.data,
-        "source": source,
-        "test_path": None,
-        "path": None if path is None else str(Path(path).resolve()),
-    }
-    loaded = SOURCES[source](config, spec.input)
-    check_shape(loaded, source, spec.input["shape"])
-    x, y = loaded.test if loaded.test is not None else (loaded.x, loaded.y)
-    check_finite(x, source)
-    described = loaded.test_origin or f"all {len(y)} examples"
-    if int(y.max()) >= len(class_names):
-        raise UserError(
-            f"data source '{source}': labels go up to {int(y.max())}, but the run's model "
-            f"knows {len(class_names)} classes ({', '.join(class_names)})"
-        )
+    fields = data_fields(source)
+    own = {k: v for k, v in spec.data.items() if k in fields and k not in ("path", "test_path")}
+    config = with_defaults({**own, "source": source}, fields)
+    if "path" in fields:
+        config["path"] = None if path is None else str(Path(path).resolve())
+    config = SOURCES[source].normalize(config)
+    pool = SOURCES[source].read(config, spec.input)
+    candidates = (pool.test, (pool.splits or {}).get("test"), pool.examples)
+    examples = next((c for c in candidates if c is not None), None)
+    if examples is None:  # a TFRecord folder without a test split
+        examples = next(iter(pool.splits.values()))
+    check_shape(examples, source, spec.input["shape"])
+    if isinstance(examples, ArrayExamples):
+        check_finite(examples.x, source)
+        largest = int(examples.labels.max())
+        if largest >= len(class_names):
+            raise UserError(
+                f"data source '{source}': labels go up to {largest}, but the run's model "
+                f"knows {len(class_names)} classes ({', '.join(class_names)})"
+            )
+    described = pool.test_origin or f"all {len(examples)} examples"
     warnings = []
-    if list(loaded.class_names) != list(class_names):
+    if list(pool.class_names) != list(class_names):
         warnings.append(
-            f"class names differ: {source} has {', '.join(loaded.class_names)}; "
+            f"class names differ: {source} has {', '.join(pool.class_names)}; "
             f"the run has {', '.join(class_names)}"
         )
     scale = spec.input["scale"]
-    if scale and [float(v) for v in scale["from"]] != [float(v) for v in loaded.value_range]:
+    if scale and [float(v) for v in scale["from"]] != [float(v) for v in pool.value_range]:
         warnings.append(
             f"the model scales inputs from {list(scale['from'])}, but {source} "
-            f"holds values in {list(loaded.value_range)}"
+            f"holds values in {list(pool.value_range)}"
         )
-    return x, y, source, f"{source}: {described}", warnings
+    return examples, source, f"{source}: {described}", warnings

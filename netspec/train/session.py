@@ -7,7 +7,8 @@ everything that decides the next epoch is either saved in the checkpoint or a pu
   including its step counter (which drives the learning-rate schedule), are checkpointed after
   every epoch;
 - each epoch's training batches (order and augmentation) are a pure function of
-  (data seed, epoch) (batching.py);
+  (data seed, epoch) (netspec.data.pipeline), and a resumed run reads its data the way it
+  started (held in memory or streamed: the manifest's data.cache);
 - initial weights and dropout seeds come from (train.seed, layer name) (compiler).
 See determinism.py for seeding and op determinism.
 """
@@ -41,12 +42,16 @@ from netspec.runs import (
 )
 from netspec.runs import manifest as manifests
 from netspec.train import determinism, finetune, history
-from netspec.train.batching import Batches
 from netspec.train.early_stopping import EarlyStopping
 from netspec.train.evaluation import evaluate_model
 from netspec.train.progress import BatchProgress, make_reporter
 from netspec.train.recorder import EpochRecorder, training_state
-from netspec.train.stopping import TrainingInterrupted, signal_of, sigterm_as_interrupt
+from netspec.train.stopping import (
+    TrainingInterrupted,
+    reading_errors,
+    signal_of,
+    sigterm_as_interrupt,
+)
 
 
 def train(spec=None, out=None, resume=None, quiet: bool = False) -> Path:
@@ -110,7 +115,7 @@ def _resume(run: Run, quiet: bool) -> Path:
             hint="a run trains the spec it started with; start a new run instead",
         )
     determinism.seed(spec.train["seed"])
-    data = _load_data(spec)
+    data = _load_data(spec, manifest.get("data", {}).get("cache", "memory"))
     if data.fingerprint != manifest.get("data", {}).get("fingerprint"):
         raise UserError(
             f"the data of run {run.path} changed since it started "
@@ -136,7 +141,13 @@ def _resume(run: Run, quiet: bool) -> Path:
     else:  # stopped before its first epoch completed: start over
         finetune.load_layers(model, spec)
         _compile(model, spec, data)
-    for warning in manifests.resumed(manifest):
+    warnings = manifests.resumed(manifest)
+    if spec.made_hash and spec.data["augment"]:
+        warnings.append(
+            "this run was made by an older netspec, whose augmentation was drawn per batch; "
+            "its remaining epochs are augmented per example"
+        )
+    for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     manifests.write(run, manifest)
     return _fit(run, spec, data, model, manifest, meta, quiet)
@@ -199,12 +210,14 @@ def _fit(run: Run, spec, data, model, manifest: dict, meta: dict, quiet: bool) -
 
 
 def _epochs(run: Run, spec, data, model, manifest, meta, stopper, reporter) -> None:
-    """One `fit` call per epoch, each on that epoch's batches (see batching.py)."""
-    batches = Batches(data.x_train, data.y_train, spec, data.num_classes)
+    """One `fit` call per epoch, each on that epoch's batches (netspec.data.pipeline)."""
+    from netspec.data.pipeline import Batches
+
+    batches = Batches(data.train, spec, data.num_classes)
     validation = (
         None
-        if data.x_val is None
-        else Batches(data.x_val, data.y_val, spec, data.num_classes).in_order()
+        if data.validation is None
+        else Batches(data.validation, spec, data.num_classes).in_order()
     )
     epochs = spec.train["epochs"]
     recorder = EpochRecorder(run, manifest, meta, stopper, reporter, epochs, batches.steps)
@@ -213,25 +226,44 @@ def _epochs(run: Run, spec, data, model, manifest, meta, stopper, reporter) -> N
         for epoch in range(meta.get("epochs_completed", 0), epochs):
             if stopper is not None and stopper.should_stop:  # a resumed run may have stopped
                 break
-            model.fit(
-                batches.epoch(epoch),
-                validation_data=validation,
-                initial_epoch=epoch,
-                epochs=epoch + 1,
-                shuffle=False,
-                verbose=0,
-                callbacks=callbacks,
-            )
+            with reading_errors():
+                model.fit(
+                    batches.epoch(epoch),
+                    validation_data=validation,
+                    initial_epoch=epoch,
+                    epochs=epoch + 1,
+                    shuffle=False,
+                    verbose=0,
+                    callbacks=callbacks,
+                )
+            _report_failures(data, manifest)
     finally:
         recorder.close()
 
 
-def _load_data(spec):
-    data = netspec.data.load(spec)
+def _report_failures(data, manifest: dict) -> None:
+    """Files or records that failed to decode this epoch (they trained with weight 0)."""
+    for name in ("train", "validation"):
+        examples = data.split(name)
+        if examples is None or not examples.decodes:
+            continue
+        count, described = examples.failures.take()
+        if count:
+            print(
+                f"warning: {count} {name} example(s) could not be decoded and were given "
+                f"weight 0, e.g. {described[0]}",
+                file=sys.stderr,
+            )
+            failures = manifest["data"].setdefault("decode_failures", {})
+            failures[name] = failures.get(name, 0) + count
+
+
+def _load_data(spec, cache: str | None = None):
+    data = netspec.data.load(spec, cache)
     for warning in data.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     stop = spec.train["early_stopping"]
-    if stop and stop["monitor"].startswith("val_") and data.x_val is None:
+    if stop and stop["monitor"].startswith("val_") and data.validation is None:
         raise UserError(
             f"train.early_stopping monitors {stop['monitor']}, but the validation split is empty",
             hint="give data.split.validation, or monitor loss",
@@ -257,7 +289,7 @@ def _strategy() -> tf.distribute.Strategy:
 
 
 def _steps_per_epoch(spec, data) -> int:
-    return math.ceil(len(data.y_train) / spec.train["batch_size"])
+    return math.ceil(len(data.train) / spec.train["batch_size"])
 
 
 def _write_spec(run: Run, spec) -> None:
@@ -266,7 +298,7 @@ def _write_spec(run: Run, spec) -> None:
         f"# {spec.name}, resolved from {spec.path} by netspec "
         f"{netspec.__version__}\n" + yaml.safe_dump(spec.doc, sort_keys=False),
     )
-    if netspec.spec.load(run.spec_file).hash != spec.hash:
+    if netspec.spec.load(run.spec_file, resolved=True).hash != spec.hash:
         raise RuntimeError(f"bug: {run.spec_file} does not reload to the spec it was made from")
 
 
@@ -304,13 +336,10 @@ def _final_metrics(model, spec, data, manifest: dict) -> dict:
         "stopped_early": manifest.get("stopped_early"),
         "loss": "mean softmax cross-entropy, without regularization",
     }
-    for split, x, y in (
-        ("train", data.x_train, data.y_train),
-        ("validation", data.x_val, data.y_val),
-        ("test", data.x_test, data.y_test),
-    ):
-        if x is not None:
-            result = evaluate_model(model, x, y, spec, data.class_names)
+    for split in ("train", "validation", "test"):
+        examples = data.split(split)
+        if examples is not None:
+            result = evaluate_model(model, examples, spec, data.class_names)
             metrics[split] = {
                 "loss": result.loss,
                 "accuracy": result.accuracy,

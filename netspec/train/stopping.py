@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from netspec.errors import UserError
+from netspec.errors import UserError, tf_message
 
 
 class Terminated(KeyboardInterrupt):
@@ -70,3 +70,22 @@ def check_finite(values: dict, epoch: int, step: int | None = None) -> None:
                 hint="lower train.learning_rate, or check the data for NaN/Inf values; then "
                 "train again",
             )
+
+
+@contextmanager
+def reading_errors() -> Iterator[None]:
+    """A data file that breaks while training (a corrupt TFRecord shard, a file deleted or made
+    unreadable) stops the run with a one-line error instead of TensorFlow's trace."""
+    import tensorflow as tf
+
+    try:
+        yield
+    except (
+        tf.errors.DataLossError,
+        tf.errors.NotFoundError,
+        tf.errors.PermissionDeniedError,
+    ) as err:
+        raise UserError(
+            f"reading the training data failed: {tf_message(err)}",
+            hint="repair or restore the data, then resume the run",
+        ) from None

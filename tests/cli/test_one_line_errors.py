@@ -11,8 +11,8 @@ import numpy as np
 import onnx
 import pytest
 
-from netspec.data.idx import write_idx
-from netspec.data.synthetic import generate
+from netspec.data.sources.idx import write_idx
+from netspec.data.sources.synthetic import generate
 from tests.helpers import assert_error, tree_state, write_spec
 from tests.train import helpers as train_helpers
 

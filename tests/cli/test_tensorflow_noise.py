@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from netspec.data.synthetic import generate
+from netspec.data.sources.synthetic import generate
 from tests.cli.helpers import Outcome, python_process
 from tests.helpers import TF_NOISE, assert_error, write_spec
 

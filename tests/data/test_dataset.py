@@ -3,32 +3,46 @@ import sys
 
 import numpy as np
 
-from netspec.data.dataset import fingerprint
+from netspec.data.examples import ArrayExamples, fingerprint
 
-ARRAYS = {"x_train": np.arange(24, dtype=np.uint8).reshape(2, 3, 4, 1), "y_train": np.array([0, 1])}
+X = np.arange(24, dtype=np.uint8).reshape(2, 3, 4, 1)
+Y = np.array([0, 1])
+SPLITS = {"train": ArrayExamples(X, Y)}
 
 
 def test_fingerprint_is_the_same_in_another_process():
     code = (
-        "import numpy as np; from netspec.data.dataset import fingerprint; "
-        "print(fingerprint({'x_train': np.arange(24, dtype=np.uint8).reshape(2, 3, 4, 1), "
-        "'y_train': np.array([0, 1])}))"
+        "import numpy as np; from netspec.data.examples import ArrayExamples, fingerprint; "
+        "print(fingerprint({'train': ArrayExamples("
+        "np.arange(24, dtype=np.uint8).reshape(2, 3, 4, 1), np.array([0, 1]))}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == fingerprint(ARRAYS)
+    assert out.stdout.strip() == fingerprint(SPLITS)
 
 
-def test_fingerprint_sees_values_shapes_dtypes_and_missing_parts():
-    base = fingerprint(ARRAYS)
-    changed = dict(ARRAYS, x_train=ARRAYS["x_train"].copy())
-    changed["x_train"][1, 2, 3, 0] = 0
-    reshaped = dict(ARRAYS, x_train=ARRAYS["x_train"].reshape(2, 4, 3, 1))
-    retyped = dict(ARRAYS, x_train=ARRAYS["x_train"].astype(np.float32))
-    with_none = dict(ARRAYS, x_val=None)
-    prints = {fingerprint(a) for a in (changed, reshaped, retyped, with_none)}
-    assert len(prints | {base}) == 5
+def test_fingerprint_sees_values_shapes_dtypes_labels_and_missing_parts():
+    base = fingerprint(SPLITS)
+    changed = X.copy()
+    changed[1, 2, 3, 0] = 0
+    variants = [
+        {"train": ArrayExamples(changed, Y)},
+        {"train": ArrayExamples(X.reshape(2, 4, 3, 1), Y)},
+        {"train": ArrayExamples(X.astype(np.float32), Y)},
+        {"train": ArrayExamples(X, Y[::-1].copy())},
+        {**SPLITS, "val": None},
+    ]
+    prints = {fingerprint(v) for v in variants}
+    assert len(prints | {base}) == len(variants) + 1
 
 
 def test_fingerprint_ignores_memory_layout():
-    fortran = dict(ARRAYS, x_train=np.asfortranarray(ARRAYS["x_train"]))
-    assert fingerprint(fortran) == fingerprint(ARRAYS)
+    fortran = {"train": ArrayExamples(np.asfortranarray(X), Y)}
+    assert fingerprint(fortran) == fingerprint(SPLITS)
+
+
+def test_fingerprint_of_a_subset_is_that_of_its_rows():
+    """A split chosen by index hashes as the array of the rows it holds."""
+    pool = ArrayExamples(np.arange(5 * 24, dtype=np.uint8).reshape(5, 3, 4, 2), np.arange(5))
+    rows = np.array([3, 0, 4])
+    picked = {"train": ArrayExamples(pool.x[rows].copy(), pool.labels[rows])}
+    assert fingerprint({"train": pool.subset(rows)}) == fingerprint(picked)

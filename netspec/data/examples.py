@@ -1,0 +1,223 @@
+"""Examples as sources hold them: arrays (in memory or memory-mapped), image files, or TFRecord
+shards. Labels are always in memory (or, for records, counted); pixels are read on demand.
+
+`ArrayExamples` and `FileExamples` are read by index, so the pipeline can permute and shard
+them freely; `RecordExamples` can only be streamed (netspec.data.pipeline). Reading a file
+or record that fails to decode gives zero pixels and ok=False: the pipeline makes it a
+zero-weight example and the failure is counted in `Failures`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from netspec.data import images
+
+CHUNK = 1024  # files per read when decoding a whole set
+CHUNK_BYTES = 64 << 20  # bytes per read when hashing, checking or copying a whole array
+SAMPLED_ROWS = 4096  # rows of a memory-mapped array the fingerprint reads
+
+
+class Failures:
+    """Files or records that failed to decode while training: counted, a few kept by name."""
+
+    KEPT = 5
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.count, self.examples = 0, []
+
+    def add(self, what: str, reason: str) -> None:
+        with self._lock:
+            self.count += 1
+            if len(self.examples) < self.KEPT:
+                self.examples.append(f"{what}: {reason}")
+
+    def take(self) -> tuple[int, list[str]]:
+        """The failures since the last call, and forget them."""
+        with self._lock:
+            found = self.count, self.examples
+            self.count, self.examples = 0, []
+            return found
+
+
+@dataclass
+class ArrayExamples:
+    """Rows of `x` (an array or a np.memmap) chosen by `index` (all rows when None)."""
+
+    x: np.ndarray
+    labels: np.ndarray
+    index: np.ndarray | None = None
+    decodes = False  # reading an array cannot fail
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(self.x.shape[1:])
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.x.dtype
+
+    @property
+    def in_memory(self) -> bool:
+        return not isinstance(self.x, np.memmap)
+
+    def subset(self, index: np.ndarray) -> ArrayExamples:
+        rows = index if self.index is None else self.index[index]
+        return ArrayExamples(self.x, self.labels[index], rows)
+
+    def read(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rows = index if self.index is None else self.index[index]
+        if isinstance(self.x, np.memmap):  # read in file order, then put back in ours
+            order = np.argsort(rows, kind="stable")
+            pixels = np.empty((len(rows), *self.shape), self.dtype)
+            pixels[order] = self.x[rows[order]]
+        else:
+            pixels = self.x[rows]
+        return pixels, np.ones(len(rows), bool)
+
+    def materialized(self) -> ArrayExamples:
+        if self.in_memory and self.index is None:
+            return self
+        x = np.empty((len(self), *self.shape), self.dtype)
+        for start, pixels in self.chunks():
+            x[start : start + len(pixels)] = pixels
+        return ArrayExamples(x, self.labels)
+
+    def chunks(self):
+        """(first position, pixels) of consecutive runs of about CHUNK_BYTES."""
+        size = max(1, CHUNK_BYTES // max(1, self.dtype.itemsize * int(np.prod(self.shape))))
+        for start in range(0, len(self), size):
+            yield start, self.read(np.arange(start, min(start + size, len(self))))[0]
+
+    def hash_into(self, digest, name: str) -> None:
+        """In memory: the same bytes netspec 0.1 hashed over the whole split array (run
+        fingerprints made then still match). Memory-mapped (data streamed from disk): the
+        labels and SAMPLED_ROWS evenly spaced rows, so starting a run does not read the whole
+        file."""
+        if self.in_memory:
+            digest.update(f"x_{name}:{self.dtype.str}:{(len(self), *self.shape)};".encode())
+            for _, pixels in self.chunks():
+                digest.update(memoryview(np.ascontiguousarray(pixels)).cast("B"))
+        else:
+            rows = np.unique(np.linspace(0, len(self) - 1, SAMPLED_ROWS).astype(np.int64))
+            sample = self.read(rows[rows >= 0])[0]
+            digest.update(f"mapped_{name}:{self.dtype.str}:{(len(self), *self.shape)};".encode())
+            digest.update(memoryview(np.ascontiguousarray(sample)).cast("B"))
+        labels = np.ascontiguousarray(self.labels)
+        digest.update(f"y_{name}:{labels.dtype.str}:{labels.shape};".encode())
+        digest.update(labels.tobytes())
+
+
+@dataclass
+class FileExamples:
+    """Image files decoded on demand to `shape` by netspec.data.images."""
+
+    paths: list[str]
+    labels: np.ndarray
+    shape: tuple
+    resize: str
+    root: Path  # what the fingerprint names the files relative to
+    failures: Failures = field(default_factory=Failures)
+    decodes = True
+    in_memory = False
+    dtype = np.dtype(np.uint8)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def subset(self, index: np.ndarray) -> FileExamples:
+        return FileExamples(
+            [self.paths[k] for k in index],
+            self.labels[index],
+            self.shape,
+            self.resize,
+            self.root,
+            self.failures,
+        )
+
+    def read(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        pixels = np.zeros((len(index), *self.shape), np.uint8)
+        ok = np.ones(len(index), bool)
+        for k, i in enumerate(index):
+            path = self.paths[i]
+            try:
+                pixels[k] = images.decode(Path(path).read_bytes(), self.shape, self.resize)
+            except (OSError, images.DecodeError) as err:
+                ok[k] = False
+                self.failures.add(self._name(path), getattr(err, "strerror", None) or str(err))
+        return pixels, ok
+
+    def decoded(self) -> tuple[ArrayExamples, list[str]]:
+        """Every file decoded into memory; files that fail are left out (and described)."""
+        kept, blocks, skipped = [], [], []
+        for start in range(0, len(self), CHUNK):
+            index = np.arange(start, min(start + CHUNK, len(self)))
+            pixels, ok = self.read(index)
+            blocks.append(pixels[ok])
+            kept.append(index[ok])
+        count, skipped = self.failures.take()
+        rows = np.concatenate(kept)
+        x = np.concatenate(blocks) if blocks else np.zeros((0, *self.shape), np.uint8)
+        return ArrayExamples(x, self.labels[rows]), _skipped(count, skipped)
+
+    def hash_into(self, digest, name: str) -> None:
+        """Which files, with which labels and sizes; not their pixels (that would mean
+        decoding every image of a large set to start a run)."""
+        digest.update(f"files_{name}:{len(self)}:{self.shape}:{self.resize};".encode())
+        for path, label in zip(self.paths, self.labels.tolist()):
+            digest.update(f"{self._name(path)}\0{label}\0{Path(path).stat().st_size}\n".encode())
+
+    def _name(self, path: str) -> str:
+        return Path(path).relative_to(self.root).as_posix()
+
+
+@dataclass
+class RecordExamples:
+    """`count` tf.train.Example records in TFRecord `files`, streamed in order (no index)."""
+
+    files: list[str]
+    count: int
+    keys: dict  # {"image": feature key, "label": feature key}
+    shape: tuple
+    resize: str
+    shuffle_buffer: int
+    failures: Failures = field(default_factory=Failures)
+    decodes = True
+    in_memory = False
+    dtype = np.dtype(np.uint8)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def hash_into(self, digest, name: str) -> None:
+        """Shard names, sizes and the record count; not the records' bytes."""
+        digest.update(f"records_{name}:{self.count}:{self.shape}:{self.resize};".encode())
+        for path in self.files:
+            digest.update(f"{Path(path).name}\0{Path(path).stat().st_size}\n".encode())
+
+
+def fingerprint(splits: dict) -> str:
+    """sha256 over the splits in order; see each kind's `hash_into` for what it covers. A split
+    with no examples counts as absent."""
+    digest = hashlib.sha256()
+    for name, examples in splits.items():
+        if examples is None:
+            digest.update(f"x_{name}:none;y_{name}:none;".encode())
+        else:
+            examples.hash_into(digest, name)
+    return digest.hexdigest()
+
+
+def _skipped(count: int, examples: list[str]) -> list[str]:
+    if not count:
+        return []
+    return [f"skipped {count} image(s) that could not be decoded, e.g. {examples[0]}"]
