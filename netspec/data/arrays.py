@@ -80,8 +80,7 @@ def raw_range(*arrays: np.ndarray) -> tuple[float, float]:
         return (0.0, 255.0)
     lows, highs = [], []
     for a in arrays:
-        for start in range(0, len(a), 1024):
-            chunk = np.asarray(a[start : start + 1024])
+        for chunk in _chunks(a):
             lows.append(chunk.min())
             highs.append(chunk.max())
     return (float(min(lows)), float(max(highs)))
@@ -92,11 +91,18 @@ def non_finite(x: np.ndarray) -> tuple[int, int]:
     none); float arrays are read a chunk at a time."""
     if x.dtype.kind != "f":
         return 0, -1
-    count, first = 0, -1
-    for start in range(0, len(x), 1024):
-        chunk = np.asarray(x[start : start + 1024])
+    count, first, start = 0, -1, 0
+    for chunk in _chunks(x):
         bad = ~np.isfinite(chunk.reshape(len(chunk), -1)).all(axis=1)
         if bad.any() and first < 0:
             first = start + int(np.argmax(bad))
         count += int(bad.sum())
+        start += len(chunk)
     return count, first
+
+
+def _chunks(x: np.ndarray, size: int = 64 << 20):
+    """Consecutive rows of `x` of about `size` bytes each, as arrays in memory."""
+    rows = max(1, size // max(1, x[:1].nbytes))
+    for start in range(0, len(x), rows):
+        yield np.asarray(x[start : start + rows])

@@ -15,8 +15,9 @@ from netspec.data.splits import split_indices
 from netspec.errors import UserError
 
 SPLITS = ("train", "validation", "test")
-AUTO_MEMORY = 4 << 30  # `cache: auto` holds a split set in memory up to this size...
+AUTO_MEMORY = 4 << 30  # `cache: auto` holds data in memory when it takes up to this much...
 AUTO_SHARE = 8  # ...and up to this fraction (1/8) of the machine's memory
+HELD_COPIES = 2  # data held in memory takes twice its size: NumPy's array, TensorFlow's tensor
 
 
 @dataclass
@@ -71,6 +72,10 @@ def load(spec, cache: str | None = None) -> Dataset:
         if isinstance(examples, ArrayExamples):
             check_finite(examples.x, name)
     train, validation, test = _split(pool, data, name)
+    if mode == "memory":  # each split its own array, and the pool freed
+        train, validation, test = (
+            None if part is None else part.materialized() for part in (train, validation, test)
+        )
     if not len(train):
         raise UserError(
             f"data source '{name}' gives no examples to train on"
@@ -94,17 +99,19 @@ def load(spec, cache: str | None = None) -> Dataset:
 
 def choose_cache(setting: str, parts: list, source: str) -> str:
     """ "memory" or "none" for data.cache `setting`: auto holds the data in memory when it is
-    small (AUTO_MEMORY, AUTO_SHARE); memory refuses data that cannot fit the machine."""
+    small (AUTO_MEMORY, AUTO_SHARE, counting HELD_COPIES); memory refuses data whose held
+    copies cannot fit the machine."""
     if all(isinstance(p, ArrayExamples) and p.in_memory for p in parts):
         return "memory"  # generated or read whole by the source: nothing to choose
-    size = sum(len(p) * math.prod(p.shape) * np.dtype(p.dtype).itemsize for p in parts)
+    decoded = sum(len(p) * math.prod(p.shape) * np.dtype(p.dtype).itemsize for p in parts)
+    size = HELD_COPIES * decoded
     machine = machine_memory()
     if setting == "auto":
         return "memory" if size <= min(AUTO_MEMORY, machine // AUTO_SHARE) else "none"
     if setting == "memory" and size > machine:
         raise UserError(
-            f"data.cache is memory, but source '{source}' holds {gib(size)} decoded and this "
-            f"machine has {gib(machine)} of memory",
+            f"data.cache is memory, but source '{source}' holds {gib(decoded)} decoded (held, "
+            f"{gib(size)}) and this machine has {gib(machine)} of memory",
             hint="set data.cache: none (or auto) to stream the examples from disk",
         )
     return setting

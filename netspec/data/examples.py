@@ -53,6 +53,8 @@ class ArrayExamples:
     x: np.ndarray
     labels: np.ndarray
     index: np.ndarray | None = None
+    # the pipeline's tensor of `x`, made once and shared by every Batches of these examples
+    tensors: dict = field(default_factory=dict, repr=False, compare=False)
     decodes = False  # reading an array cannot fail
 
     def __len__(self) -> int:

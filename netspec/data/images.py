@@ -39,7 +39,10 @@ def decode(data: bytes, shape, resize: str = "stretch") -> np.ndarray:
 
     try:
         with Image.open(io.BytesIO(data)) as image:
-            image = ImageOps.exif_transpose(image).convert(PIL_MODES[channels])
+            if "exif" in image.info or image.format == "TIFF":  # may hold an orientation
+                image = ImageOps.exif_transpose(image)
+            if image.mode != PIL_MODES[channels]:
+                image = image.convert(PIL_MODES[channels])
             image = fit(image, (width, height), resize)
             pixels = np.asarray(image, dtype=np.uint8)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as err:

@@ -51,7 +51,9 @@ class Batches:
         if not self.records:
             self.labels = tf.constant(examples.labels)
         if isinstance(examples, kinds.ArrayExamples) and examples.in_memory:
-            self.images = tf.constant(examples.materialized().x)
+            if "images" not in examples.tensors:
+                examples.tensors["images"] = tf.constant(examples.materialized().x)
+            self.images = examples.tensors["images"]
 
     @property
     def steps(self) -> int:
@@ -91,7 +93,7 @@ class Batches:
             return self._element(x, tf.gather(self.labels, index), ok)
 
         steps = tf.data.Dataset.from_tensor_slices((starts, ends))
-        return _parallel(steps, batch)
+        return _parallel(steps, batch, python=not hasattr(self, "images"))
 
     def _read(self, index):
         if hasattr(self, "images"):
@@ -136,7 +138,7 @@ class Batches:
 
         steps = records.batch(self.size).enumerate()  # Keras wants to know the epoch's length:
         steps = steps.apply(tf.data.experimental.assert_cardinality(self.steps))
-        return _parallel(steps, batch)
+        return _parallel(steps, batch, python=True)
 
     def _decode(self, encoded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         examples = self.examples
@@ -226,8 +228,11 @@ class Augmentation:
         )
 
 
-def _parallel(dataset: tf.data.Dataset, function) -> tf.data.Dataset:
-    """`function` over `dataset` on tf.data's threads, ahead of the model (order is kept)."""
-    return dataset.map(no_autograph(function), num_parallel_calls=tf.data.AUTOTUNE).prefetch(
-        tf.data.AUTOTUNE
-    )
+def _parallel(dataset: tf.data.Dataset, function, python: bool = False) -> tf.data.Dataset:
+    """`function` over `dataset` on tf.data's threads, ahead of the model (order is kept).
+
+    `python`: the function reads or decodes in Python (tf.numpy_function). Python runs one
+    thread at a time, so batches are made one after another in the background: on 2 cores,
+    several at once measured 1.7-2.7x slower (benchmarks/data_scale.py)."""
+    calls = 1 if python else tf.data.AUTOTUNE
+    return dataset.map(no_autograph(function), num_parallel_calls=calls).prefetch(tf.data.AUTOTUNE)

@@ -286,8 +286,9 @@ DATA = {  # the fields of every source; each source adds its own (netspec.data.s
     "cache": Field(
         {"enum": ["auto", "memory", "none"]},
         "Hold the decoded examples in memory (`memory`), read them from disk as batches need "
-        "them (`none`: data larger than memory), or decide by size (`auto`: memory up to "
-        "4 GiB and 1/8 of the machine's memory).",
+        "them (`none`: data larger than memory), or decide by size (`auto`: memory when "
+        "holding them, twice their decoded size, takes up to 4 GiB and 1/8 of the machine's "
+        "memory).",
         "auto",
     ),
 }

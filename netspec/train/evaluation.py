@@ -79,15 +79,25 @@ def evaluate_model(model, examples, spec, class_names: list[str]) -> Evaluation:
     """
     from netspec.data.pipeline import Batches
 
-    logits, labels = [], []
+    parts = []  # one Evaluation per batch: memory does not grow with the split
     for batch in Batches(examples, spec, len(class_names), size=PREDICT_BATCH).in_order():
         x, y = batch[0], batch[1]
         if len(batch) == 3:  # weights: 0 for an example that could not be decoded
             keep = batch[2] > 0
             x, y = x[keep], y[keep]
-        logits.append(model(x, training=False))
-        labels.append(y.numpy() if y.shape.rank == 1 else y.numpy().argmax(axis=1))
-    return from_logits(np.concatenate(logits), np.concatenate(labels), class_names)
+        y = y.numpy() if y.shape.rank == 1 else y.numpy().argmax(axis=1)
+        if len(y):
+            parts.append(from_logits(model(x, training=False), y, class_names))
+    count = sum(part.count for part in parts)
+    if not count:
+        raise UserError(f"none of the {len(examples)} examples could be decoded")
+    confusion = sum(part.confusion for part in parts)
+    return Evaluation(
+        loss=sum(part.loss * part.count for part in parts) / count,
+        accuracy=float(np.trace(confusion)) / count,
+        confusion=confusion,
+        class_names=list(class_names),
+    )
 
 
 def plot_confusion(path: Path, evaluation: Evaluation, title: str) -> None:

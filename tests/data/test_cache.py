@@ -83,9 +83,13 @@ def test_auto_holds_small_data_and_streams_what_passes_its_limits(tmp_path):
     held = ArrayExamples(np.zeros((10, 4, 4, 1), np.uint8), np.zeros(10))
     assert dataset.choose_cache("none", [held], "idx") == "memory"  # nothing left to stream
     limit = min(dataset.AUTO_MEMORY, machine_memory() // dataset.AUTO_SHARE)
-    big = sparse_idx_set(tmp_path, limit // (1 << 20) + 1, 1024, 1024)
+    # holding data takes HELD_COPIES times its size: half the limit (plus 1 MiB) is too much
+    big = sparse_idx_set(tmp_path, limit // dataset.HELD_COPIES // (1 << 20) + 1, 1024, 1024)
     pool = SOURCES["idx"].read({"path": str(big), "test_path": None}, {"shape": [1024, 1024, 1]})
     assert dataset.choose_cache("auto", [pool.examples], "idx") == "none"
+    rows = limit // dataset.HELD_COPIES // (1 << 20) - 1
+    fits = ArrayExamples(pool.examples.x[:rows], pool.examples.labels[:rows])
+    assert dataset.choose_cache("auto", [fits], "idx") == "memory"
 
 
 def test_none_streams_data_larger_than_memory(make_spec, tmp_path, monkeypatch):

@@ -15,6 +15,8 @@ from netspec.data.sources.base import Pool, Problem, Source, path_field, resize_
 from netspec.errors import UserError
 from netspec.fields import Field
 
+PROBE_THREADS = 8
+
 
 def read(data: dict, input_spec: dict) -> Pool:
     from netspec.data.arrays import require_path
@@ -64,6 +66,8 @@ class Scan:
         """The images of every class folder present (labelled by their index in
         `class_names`), in name order; with `per_class`, at most that many per class from an
         order shuffled by `seed`."""
+        from concurrent.futures import ThreadPoolExecutor
+
         import numpy as np
 
         from netspec.data import images
@@ -81,11 +85,14 @@ class Scan:
             )
             if per_class is not None:
                 files = [files[k] for k in rng.permutation(len(files))]
+                problems = map(images.probe, files)  # one at a time: most are not needed
+            else:  # the headers of a large folder: I/O, so read on threads
+                with ThreadPoolExecutor(PROBE_THREADS) as pool:
+                    problems = list(pool.map(images.probe, files))
             taken = 0
-            for path in files:
+            for path, problem in zip(files, problems):
                 if per_class is not None and taken == per_class:
                     break
-                problem = images.probe(path)
                 if problem is not None:
                     self.skipped.append(f"{name}/{path.name}: {problem}")
                     continue

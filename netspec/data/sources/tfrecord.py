@@ -162,25 +162,28 @@ def read_all(examples, limit: int | None = None):
     from netspec.data import images
     from netspec.data.examples import ArrayExamples
 
-    pixels, labels, failed = [], [], []
-    records = tf.data.TFRecordDataset(examples.files)
-    if limit is not None:
-        records = records.take(limit)
+    size = examples.count if limit is None else min(limit, examples.count)
+    x, labels, kept, failed = None, np.empty(size, np.int64), 0, []
+    records = tf.data.TFRecordDataset(examples.files).take(size)
     for batch in records.batch(1024):
         encoded, label = parse(batch, examples.keys)
         for data, y in zip(encoded.numpy(), label.numpy().tolist()):
             try:
-                pixels.append(images.decode(data, examples.shape, examples.resize))
-                labels.append(y)
+                pixels = images.decode(data, examples.shape, examples.resize)
             except images.DecodeError as err:
                 failed.append(str(err))
+                continue
+            if x is None:  # filled in place: a list of images and np.stack would hold two
+                x = np.empty((size, *examples.shape), pixels.dtype)
+            x[kept], labels[kept] = pixels, y
+            kept += 1
     warnings = (
         [f"skipped {len(failed)} record(s) that could not be decoded, e.g. {failed[0]}"]
         if failed
         else []
     )
-    x = np.stack(pixels) if pixels else np.zeros((0, *examples.shape), np.uint8)
-    return ArrayExamples(x, np.array(labels, np.int64)), warnings
+    x = np.zeros((0, *examples.shape), np.uint8) if x is None else x
+    return ArrayExamples(x[:kept], labels[:kept]), warnings
 
 
 SOURCE = Source(
