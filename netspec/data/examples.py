@@ -143,8 +143,7 @@ class FileExamples:
             self.shape,
             self.resize,
             self.root,
-            self.failures,
-        )
+        )  # with failures of its own: each split's are reported apart
 
     def read(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         pixels = np.zeros((len(index), *self.shape), np.uint8)

@@ -19,7 +19,6 @@ import io
 
 import numpy as np
 
-RESIZE_MODES = ("stretch", "crop", "pad")
 NPY_MAGIC = b"\x93NUMPY"
 PIL_MODES = {1: "L", 3: "RGB"}
 

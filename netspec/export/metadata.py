@@ -17,12 +17,12 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from netspec import files
+from netspec.data.sources.base import RESIZE_MODES
 from netspec.errors import UserError
 
 SIDECAR = "netspec.json"
 OUTPUT_NAMES = ("logits", "probabilities")
 INPUT_DTYPES = ("float32", "uint8")
-RESIZE_MODES = ("stretch", "crop", "pad")  # netspec.data.images, which imports NumPy
 OPTIONAL = {"input_resize"}  # absent from exports made before it existed
 REEXPORT = "re-export it with `netspec export RUN` (netspec predicts only from its own exports)"
 

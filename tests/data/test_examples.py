@@ -150,6 +150,21 @@ def test_streamed_truncated_file_stays_and_reads_as_a_failure(make_spec, folder)
     assert train.failures.take()[0] == 3  # counted at every read
 
 
+def test_each_split_counts_its_own_failures(make_spec, folder):
+    """Training reports decode failures per split: a split is a subset of the scanned pool and
+    must not share its counter with the other splits."""
+    spec = make_spec(
+        "image_folder", shape=(10, 10, 1), path=str(folder), cache="none", split=ALL_TRAIN
+    )
+    pool = netspec.data.load(spec).train
+    cut = next(k for k, p in enumerate(pool.paths) if p.endswith("b_cut.png"))
+    broken, fine = pool.subset(np.array([cut])), pool.subset(np.array([(cut + 1) % 6]))
+    broken.read(np.array([0]))
+    fine.read(np.array([0]))
+    assert fine.failures.take() == (0, [])
+    assert broken.failures.take()[0] == 1
+
+
 def test_in_memory_truncated_file_is_skipped_with_a_warning(make_spec, folder):
     split = {"train": 5, "validation": 0, "test": 0}
     spec = make_spec(

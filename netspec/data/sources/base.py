@@ -59,9 +59,12 @@ class Source:
     path_fields: tuple[str, ...] = ()  # fields holding paths, relative to the spec file
 
 
+RESIZE_MODES = ("stretch", "crop", "pad")  # how netspec.data.images fits an image
+
+
 def resize_field(default: str | None, note: str = "") -> Field:
     return Field(
-        {"enum": ["stretch", "crop", "pad", *([] if default else [None])]},
+        {"enum": [*RESIZE_MODES, *([] if default else [None])]},
         "How images of another size become input.shape: `stretch` to it, `crop` (scale to "
         "cover, keep the aspect ratio, cut the center) or `pad` (scale to fit, keep the "
         "aspect ratio, black borders). Exports record it: predict fits images the same way."
