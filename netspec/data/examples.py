@@ -21,6 +21,7 @@ from netspec.data import images
 CHUNK = 1024  # files per read when decoding a whole set
 CHUNK_BYTES = 64 << 20  # bytes per read when hashing, checking or copying a whole array
 SAMPLED_ROWS = 4096  # rows of a memory-mapped array the fingerprint reads
+UINT8 = np.dtype(np.uint8)  # what images decode to
 
 
 class Failures:
@@ -131,7 +132,7 @@ class FileExamples:
     failures: Failures = field(default_factory=Failures)
     decodes = True
     in_memory = False
-    dtype = np.dtype(np.uint8)
+    dtype = UINT8
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -146,29 +147,16 @@ class FileExamples:
         )  # with failures of its own: each split's are reported apart
 
     def read(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        pixels = np.zeros((len(index), *self.shape), np.uint8)
-        ok = np.ones(len(index), bool)
-        for k, i in enumerate(index):
-            path = self.paths[i]
-            try:
-                pixels[k] = images.decode(Path(path).read_bytes(), self.shape, self.resize)
-            except (OSError, images.DecodeError) as err:
-                ok[k] = False
-                self.failures.add(self._name(path), getattr(err, "strerror", None) or str(err))
-        return pixels, ok
+        paths = [self.paths[i] for i in index]
+        return decode_each(self, paths, lambda path: Path(path).read_bytes(), self._name)
 
     def decoded(self) -> tuple[ArrayExamples, list[str]]:
         """Every file decoded into memory; files that fail are left out (and described)."""
-        kept, blocks, skipped = [], [], []
-        for start in range(0, len(self), CHUNK):
-            index = np.arange(start, min(start + CHUNK, len(self)))
-            pixels, ok = self.read(index)
-            blocks.append(pixels[ok])
-            kept.append(index[ok])
-        count, skipped = self.failures.take()
-        rows = np.concatenate(kept)
-        x = np.concatenate(blocks) if blocks else np.zeros((0, *self.shape), np.uint8)
-        return ArrayExamples(x, self.labels[rows]), _skipped(count, skipped)
+        chunks = (
+            (*self.read(index), self.labels[index])
+            for index in np.array_split(np.arange(len(self)), max(1, -(-len(self) // CHUNK)))
+        )
+        return held(self, chunks, len(self), "image(s)")
 
     def hash_into(self, digest, name: str) -> None:
         """Which files, with which labels and sizes; not their pixels (that would mean
@@ -191,13 +179,17 @@ class RecordExamples:
     shape: tuple
     resize: str
     shuffle_buffer: int
+    dtype: np.dtype = UINT8  # float32 for float arrays that `data pack` wrote
     failures: Failures = field(default_factory=Failures)
     decodes = True
     in_memory = False
-    dtype = np.dtype(np.uint8)
 
     def __len__(self) -> int:
         return self.count
+
+    def decode(self, encoded) -> tuple[np.ndarray, np.ndarray]:
+        """(pixels, ok) of a batch of records' encoded images."""
+        return decode_each(self, list(encoded), lambda data: data, lambda data: "a record")
 
     def hash_into(self, digest, name: str) -> None:
         """Shard names, sizes and the record count; not the records' bytes."""
@@ -218,7 +210,38 @@ def fingerprint(splits: dict) -> str:
     return digest.hexdigest()
 
 
-def _skipped(count: int, examples: list[str]) -> list[str]:
-    if not count:
-        return []
-    return [f"skipped {count} image(s) that could not be decoded, e.g. {examples[0]}"]
+def decode_each(examples, items: list, read, name) -> tuple[np.ndarray, np.ndarray]:
+    """(pixels, ok) of `items` decoded to `examples`' shape, resize mode and dtype: `read(item)`
+    gives an item's encoded bytes. One that cannot be read or decoded, or holds values of
+    another type (a float .npy among images: never cast), reads as zeros with ok False and is
+    counted in `examples.failures` under `name(item)`."""
+    pixels = np.zeros((len(items), *examples.shape), examples.dtype)
+    ok = np.ones(len(items), bool)
+    for k, item in enumerate(items):
+        try:
+            decoded = images.decode(read(item), examples.shape, examples.resize)
+            if decoded.dtype != examples.dtype:
+                raise images.DecodeError(f"holds {decoded.dtype} values, expected {examples.dtype}")
+            pixels[k] = decoded
+        except (OSError, images.DecodeError) as err:
+            ok[k] = False
+            examples.failures.add(name(item), getattr(err, "strerror", None) or str(err))
+    return pixels, ok
+
+
+def held(examples, chunks, size: int, what: str) -> tuple[ArrayExamples, list[str]]:
+    """ArrayExamples of the examples that decoded, from `chunks` of (pixels, ok, labels), filled
+    into one array of `size` rows (a list of chunks and a concatenation would hold two), and a
+    warning about those that did not (`what` names them: "image(s)", "record(s)")."""
+    x = np.empty((size, *examples.shape), examples.dtype)
+    labels = np.empty(size, np.int64)
+    kept = 0
+    for pixels, ok, chunk_labels in chunks:
+        count = int(ok.sum())
+        x[kept : kept + count], labels[kept : kept + count] = pixels[ok], chunk_labels[ok]
+        kept += count
+    count, described = examples.failures.take()
+    warnings = (
+        [f"skipped {count} {what} that could not be decoded, e.g. {described[0]}"] if count else []
+    )
+    return ArrayExamples(x[:kept], labels[:kept]), warnings

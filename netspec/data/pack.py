@@ -293,6 +293,7 @@ def _manifest(spec, dataset, splits: dict, warnings: list[str]) -> dict:
         "source": spec.data,
         "features": dict(FEATURES),
         "shape": list(spec.input["shape"]),
+        "dtype": dataset.train.dtype.name,  # of the decoded images: uint8, or float32 arrays
         "class_names": list(dataset.class_names),
         "value_range": [float(v) for v in dataset.value_range],
         "resize": spec.data.get("resize", "stretch"),

@@ -32,7 +32,6 @@ import numpy as np
 import tensorflow as tf
 
 from netspec.data import examples as kinds
-from netspec.data import images as decoding
 
 no_autograph = tf.autograph.experimental.do_not_convert  # plain ops: skip the slow conversion
 INTERLEAVE = 4  # shards read at once from a TFRecord set
@@ -50,6 +49,7 @@ class Batches:
         self.records = isinstance(examples, kinds.RecordExamples)
         if not self.records:
             self.labels = tf.constant(examples.labels)
+        self.images = None  # the examples as one tensor, when they are held in memory
         if isinstance(examples, kinds.ArrayExamples) and examples.in_memory:
             if "images" not in examples.tensors:
                 examples.tensors["images"] = tf.constant(examples.materialized().x)
@@ -93,10 +93,10 @@ class Batches:
             return self._element(x, tf.gather(self.labels, index), ok)
 
         steps = tf.data.Dataset.from_tensor_slices((starts, ends))
-        return _parallel(steps, batch, python=not hasattr(self, "images"))
+        return _parallel(steps, batch, python=self.images is None)
 
     def _read(self, index):
-        if hasattr(self, "images"):
+        if self.images is not None:
             return tf.cast(tf.gather(self.images, index), tf.float32), None
         x, ok = tf.numpy_function(
             self.examples.read, [index], (tf.as_dtype(self.examples.dtype), tf.bool)
@@ -129,7 +129,9 @@ class Batches:
             start = n * shard_index // num_shards
             end = n * (shard_index + 1) // num_shards
             encoded, labels = tfrecord.parse(serialized[start:end], examples.keys)
-            x, ok = tf.numpy_function(self._decode, [encoded], (tf.uint8, tf.bool))
+            x, ok = tf.numpy_function(
+                examples.decode, [encoded], (tf.as_dtype(examples.dtype), tf.bool)
+            )
             x = tf.cast(tf.ensure_shape(x, (None, *examples.shape)), tf.float32)
             ok = tf.ensure_shape(ok, (None,))
             if draws is not None:
@@ -139,18 +141,6 @@ class Batches:
         steps = records.batch(self.size).enumerate()  # Keras wants to know the epoch's length:
         steps = steps.apply(tf.data.experimental.assert_cardinality(self.steps))
         return _parallel(steps, batch, python=True)
-
-    def _decode(self, encoded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        examples = self.examples
-        pixels = np.zeros((len(encoded), *examples.shape), np.uint8)
-        ok = np.ones(len(encoded), bool)
-        for k, data in enumerate(encoded):
-            try:
-                pixels[k] = decoding.decode(data, examples.shape, examples.resize)
-            except decoding.DecodeError as err:
-                ok[k] = False
-                examples.failures.add("a record", str(err))
-        return pixels, ok
 
     def _element(self, x, labels, ok):
         if self.one_hot is not None:

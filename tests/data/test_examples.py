@@ -150,6 +150,27 @@ def test_streamed_truncated_file_stays_and_reads_as_a_failure(make_spec, folder)
     assert train.failures.take()[0] == 3  # counted at every read
 
 
+def test_a_float_npy_among_images_is_a_failure_not_a_cast(make_spec, folder):
+    """images.decode reads .npy bytes as they are; among uint8 images a float one would be
+    truncated silently, so it reads as a failure."""
+    buffer = io.BytesIO()
+    np.save(buffer, np.full((10, 10, 1), 0.5, np.float32))
+    (folder / "A" / "floats.npy").write_bytes(buffer.getvalue())
+    spec = make_spec(
+        "image_folder",
+        shape=(10, 10, 1),
+        path=str(folder),
+        cache="none",
+        split={"train": 7, "validation": 0, "test": 0},
+    )
+    train = netspec.data.load(spec).train
+    _, ok = train.read(np.arange(len(train)))
+    bad = [k for k, path in enumerate(train.paths) if path.endswith(("floats.npy", "b_cut.png"))]
+    assert sorted(np.flatnonzero(~ok).tolist()) == sorted(bad)
+    count, named = train.failures.take()
+    assert count == 2 and any("holds float32 values, expected uint8" in n for n in named)
+
+
 def test_each_split_counts_its_own_failures(make_spec, folder):
     """Training reports decode failures per split: a split is a subset of the scanned pool and
     must not share its counter with the other splits."""

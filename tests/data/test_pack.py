@@ -125,6 +125,15 @@ def test_float_arrays_round_trip_as_npy(tmp_path):
     for split in ("train", "test"):
         np.testing.assert_array_equal(packed.split(split).x, source.split(split).materialized().x)
         np.testing.assert_array_equal(packed.split(split).labels, source.split(split).labels)
+    # streamed too: float values, not cast to the uint8 of images
+    streamed = netspec.data.load(packed_spec(tmp_path, tmp_path / "packed", (6, 6, 1)), "none")
+    assert streamed.train.dtype == np.float32
+    from netspec.data.pipeline import Batches
+
+    [(images, labels, weights)] = list(Batches(streamed.test, spec, 2, size=10).in_order())
+    assert weights.numpy().tolist() == [1.0] * 10
+    np.testing.assert_array_equal(images.numpy(), source.test.materialized().x)
+    np.testing.assert_array_equal(labels.numpy(), source.test.labels)
 
 
 def image_folder(root, broken: bool = True):

@@ -32,6 +32,8 @@ _SPLIT_WORD = re.compile(r"(?:^|[-_.])(train|validation|valid|val|test)(?=[-_.]|
 
 
 def read(data: dict, input_spec: dict) -> Pool:
+    import numpy as np
+
     from netspec.data.arrays import require_path
     from netspec.data.examples import RecordExamples
 
@@ -48,6 +50,14 @@ def read(data: dict, input_spec: dict) -> Pool:
             "`netspec data pack`",
         )
     if manifest is not None:
+        unlisted = sorted(set(files) - set(manifest["splits"]))
+        if unlisted:
+            raise UserError(
+                f"{folder / MANIFEST} lists no {', '.join(unlisted)} split, but the folder "
+                "holds its shards",
+                hint="write the folder again with `netspec data pack`, or delete the manifest "
+                "to count the records instead",
+            )
         counts = {split: manifest["splits"][split]["count"] for split in files}
         class_names = manifest["class_names"]
         value_range = tuple(manifest["value_range"])
@@ -65,6 +75,7 @@ def read(data: dict, input_spec: dict) -> Pool:
             shape,
             data["resize"],
             data["shuffle_buffer"],
+            np.dtype((manifest or {}).get("dtype", "uint8")),
         )
         for split, paths in files.items()
         if counts[split]
@@ -93,6 +104,8 @@ def _manifest(folder: Path) -> dict | None:
         for split in manifest["splits"].values():
             int(split["count"])
         [str(name) for name in manifest["class_names"]]
+        if manifest.get("dtype", "uint8") not in ("uint8", "float32"):
+            raise ValueError(f"dtype {manifest['dtype']!r} is not uint8 or float32")
         return manifest
     except (ValueError, KeyError, TypeError, AttributeError, OSError) as err:
         raise UserError(
@@ -156,34 +169,18 @@ def read_all(examples, limit: int | None = None):
     """The records' decoded images and labels (the first `limit` of them), in file order, as
     netspec.data.examples ArrayExamples; records that fail to decode are left out (and
     described)."""
-    import numpy as np
     import tensorflow as tf
 
-    from netspec.data import images
-    from netspec.data.examples import ArrayExamples
+    from netspec.data.examples import held
 
     size = examples.count if limit is None else min(limit, examples.count)
-    x, labels, kept, failed = None, np.empty(size, np.int64), 0, []
-    records = tf.data.TFRecordDataset(examples.files).take(size)
-    for batch in records.batch(1024):
-        encoded, label = parse(batch, examples.keys)
-        for data, y in zip(encoded.numpy(), label.numpy().tolist()):
-            try:
-                pixels = images.decode(data, examples.shape, examples.resize)
-            except images.DecodeError as err:
-                failed.append(str(err))
-                continue
-            if x is None:  # filled in place: a list of images and np.stack would hold two
-                x = np.empty((size, *examples.shape), pixels.dtype)
-            x[kept], labels[kept] = pixels, y
-            kept += 1
-    warnings = (
-        [f"skipped {len(failed)} record(s) that could not be decoded, e.g. {failed[0]}"]
-        if failed
-        else []
-    )
-    x = np.zeros((0, *examples.shape), np.uint8) if x is None else x
-    return ArrayExamples(x[:kept], labels[:kept]), warnings
+
+    def chunks():
+        for batch in tf.data.TFRecordDataset(examples.files).take(size).batch(1024):
+            encoded, labels = parse(batch, examples.keys)
+            yield *examples.decode(encoded.numpy()), labels.numpy()
+
+    return held(examples, chunks(), size, "record(s)")
 
 
 SOURCE = Source(
