@@ -66,7 +66,12 @@ def one_line(err: BaseException) -> str:
 
 
 def tf_message(err) -> str:
-    """A TensorFlow error's own words: its first line without the function and op names
-    TensorFlow wraps it in ("{{function_node ...}} corrupted record at 21400 [Op:...]")."""
-    text = str(getattr(err, "message", err)).strip().splitlines()[0] if str(err).strip() else ""
-    return re.sub(r"\{\{[^}]*\}\}\s*", "", text).split(" [Op:")[0].strip()
+    """A TensorFlow error's own words, without the function and op names it is wrapped in
+    ("{{function_node ...}} corrupted record at 21400 [Op:...]"). From a tf.function the
+    message is "Graph execution error:", an indented stack, then those words: the last line
+    that is not indented."""
+    lines = str(getattr(err, "message", err)).strip().splitlines() or [""]
+    if lines[0].startswith("Graph execution error"):
+        lines = [line for line in lines[1:] if line.strip() and not line[0].isspace()] or lines
+        lines = lines[-1:]
+    return re.sub(r"\{\{[^}]*\}\}\s*", "", lines[0]).split(" [Op:")[0].strip()

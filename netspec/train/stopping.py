@@ -7,14 +7,18 @@ keeps its last completed epoch and is marked `interrupted`), and the process exi
 
 from __future__ import annotations
 
+import gc
 import math
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from netspec.errors import UserError, tf_message
+
+SETTLE = 0.5  # seconds tf.data's threads get to wind down after a reading error
 
 
 class Terminated(KeyboardInterrupt):
@@ -75,9 +79,14 @@ def check_finite(values: dict, epoch: int, step: int | None = None) -> None:
 @contextmanager
 def reading_errors() -> Iterator[None]:
     """A data file that breaks while training (a corrupt TFRecord shard, a file deleted or made
-    unreadable) stops the run with a one-line error instead of TensorFlow's trace."""
+    unreadable) stops the run with a one-line error instead of TensorFlow's trace.
+
+    The error is raised only once TensorFlow's has been dropped and collected: its traceback
+    keeps `fit`'s input iterator alive, and an iterator whose tf.data threads are still
+    decoding in Python, left to be destroyed while the interpreter exits, hung the process."""
     import tensorflow as tf
 
+    failed = None
     try:
         yield
     except (
@@ -85,7 +94,11 @@ def reading_errors() -> Iterator[None]:
         tf.errors.NotFoundError,
         tf.errors.PermissionDeniedError,
     ) as err:
+        failed = tf_message(err)
+    if failed is not None:
+        gc.collect()
+        time.sleep(SETTLE)  # without the GIL: in-flight Python decoding finishes
         raise UserError(
-            f"reading the training data failed: {tf_message(err)}",
+            f"reading the training data failed: {failed}",
             hint="repair or restore the data, then resume the run",
-        ) from None
+        )
