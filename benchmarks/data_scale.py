@@ -18,9 +18,10 @@ resident memory comes from the kernel (wait4). Measured against a baseline of th
      `cache: memory`, run alternately. Target: ratio >= 0.9.
 Each of the R rounds runs every variant once, the two sides of each comparison back to back;
 medians are reported. The `cache: memory` contrast of 1. and 2. runs in the first round only.
-PASS/FAIL is informational; the script exits 0. Data is generated once under --workdir
-(default: a temporary folder), reused by later runs with the same --workdir, and deleted at
-the end unless --keep. --small is a smoke run: a tenth of the counts and 3 epochs.
+PASS/FAIL is informational; the script exits 0. Data is generated once under --workdir,
+reused by later runs with the same --workdir, and kept; without --workdir it goes to a
+temporary folder, deleted at the end unless --keep. The script only replaces folders it
+marked as its own. --small is a smoke run: a tenth of the counts and 3 epochs.
 """
 
 from __future__ import annotations
@@ -96,7 +97,6 @@ def write_digit_idx(folder: Path) -> None:
     from netspec.data.sources import idx, mnist_5k
 
     pool = mnist_5k.read({}, {})
-    folder.mkdir(parents=True)
     idx.write_idx(folder / "train-images-idx3-ubyte", pool.examples.x[..., 0])
     idx.write_idx(folder / "train-labels-idx1-ubyte", pool.examples.labels)
 
@@ -151,7 +151,12 @@ def prepare(work: Path, sizes: dict) -> dict[str, Path]:
         folders[name] = folder
         if (folder / ".complete").exists():
             continue
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder.exists():  # an earlier run's unfinished writing, or not ours at all
+            if not (folder / ".writing").exists():
+                sys.exit(f"{folder} exists and was not written by this script: not touching it")
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        (folder / ".writing").touch()
         start = time.perf_counter()
         if kind == "folder":
             write_folder(folder, total, size, seed=len(name) + total)
@@ -258,15 +263,18 @@ def main() -> None:
     if args.child_records:
         return write_records_child(json.loads(args.child_records))
 
+    # a folder the user names is kept (it may hold more than this script wrote); a temporary
+    # one is deleted unless --keep
+    temporary = args.workdir is None
     work = Path(args.workdir or tempfile.mkdtemp(prefix="netspec-data-scale-")).resolve()
     work.mkdir(parents=True, exist_ok=True)
     try:
         report(work, args.rounds, args.small, args.only)
     finally:
-        if args.keep:
-            print(f"data kept in {work}")
-        else:
+        if temporary and not args.keep:
             shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"data kept in {work}")
 
 
 def report(work: Path, rounds: int, small: bool, only: str | None = None) -> None:
