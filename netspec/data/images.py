@@ -11,6 +11,9 @@ channel) or RGB (3), turned upright by its EXIF orientation, and fitted to heigh
 - `pad`: scaled to fit inside it, keeping the aspect ratio, centered on black.
 Resizing is bilinear. NumPy `.npy` bytes (what `pack` writes for float or other-channel data)
 hold the pixels as they are and must already have the input's shape.
+
+Only raster formats Pillow decodes itself are opened (FORMATS): Pillow hands EPS files to
+Ghostscript, a PostScript interpreter, and data must never run code.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import io
 
 import numpy as np
 
+FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM", "TGA", "ICO")
 NPY_MAGIC = b"\x93NUMPY"
 PIL_MODES = {1: "L", 3: "RGB"}
 
@@ -37,7 +41,7 @@ def decode(data: bytes, shape, resize: str = "stretch") -> np.ndarray:
     from PIL import Image, ImageOps
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with Image.open(io.BytesIO(data), formats=FORMATS) as image:
             if "exif" in image.info or image.format == "TIFF":  # may hold an orientation
                 image = ImageOps.exif_transpose(image)
             if image.mode != PIL_MODES[channels]:
@@ -94,7 +98,7 @@ def probe(path) -> str | None:
             if f.read(6) == NPY_MAGIC:
                 return None
             f.seek(0)
-            with Image.open(f):
+            with Image.open(f, formats=FORMATS):
                 return None  # Image.open parses the header only
     except UnidentifiedImageError:
         return "not an image file Pillow can read"

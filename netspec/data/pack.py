@@ -210,7 +210,7 @@ def image_format(data: bytes) -> str:
         return "npy"
     from PIL import Image
 
-    with Image.open(io.BytesIO(data)) as image:  # the header only
+    with Image.open(io.BytesIO(data), formats=images.FORMATS) as image:  # the header only
         return (image.format or "unknown").lower()
 
 
