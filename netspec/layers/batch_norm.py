@@ -17,6 +17,7 @@ def build(layer, x, ctx: BuildContext):
         epsilon=layer["epsilon"],
         center=layer["center"],
         scale=layer["scale"],
+        synchronized=layer["sync"],
         name=layer["name"],
     )(x)
 
@@ -29,6 +30,14 @@ BATCH_NORM = LayerType(
         "epsilon": Field(POS_NUMBER, "Added to the variance for stability.", 0.001),
         "center": Field(BOOL, "Learn an offset (beta).", True),
         "scale": Field(BOOL, "Learn a scale (gamma).", True),
+        "sync": Field(
+            BOOL,
+            "Under data-parallel training, normalize with the statistics of the whole global "
+            "batch (all-reduced across replicas), so 1 or N devices compute the same function. "
+            "false: each replica uses its own share of the batch (cheaper, batch-size "
+            "dependent). Runs of spec format < 3 read as false (what they trained with).",
+            True,
+        ),
     },
     infer=lambda layer, shape: shape,
     params=params,

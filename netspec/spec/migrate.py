@@ -10,6 +10,10 @@ new ones. Add a step here whenever a change to the language would alter a resolv
   and a boolean `data.cache` were accepted but training ignored them.
 - 2: data fields per source (netspec.data.sources); `cache: auto | memory | none`;
   `shuffle_buffer` only for tfrecord.
+- 3: `batch_norm.sync` (default true: global-batch statistics under data parallelism; formats
+  1-2 normalized with each batch's own statistics, computed by another formula, so their runs
+  read as `sync: false`); `train.precision` and `train.checkpoint_every`, whose defaults are
+  what formats 1-2 did.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import copy
 from netspec.data.sources import DEFAULT, SOURCES
 from netspec.errors import UserError
 
-FORMAT = 2
+FORMAT = 3
 _V1_SOURCE_FIELDS = ("path", "test_path", "per_class", "classes", "examples")
 
 
@@ -43,6 +47,8 @@ def migrate(data: dict, version: int) -> dict:
     data = copy.deepcopy(data)
     if version < 2:
         _v1_to_v2(data)
+    if version < 3:
+        _v2_to_v3(data)
     data["format"] = FORMAT
     return data
 
@@ -58,3 +64,9 @@ def _v1_to_v2(doc: dict) -> None:
     for key in _V1_SOURCE_FIELDS:
         if source is not None and key not in source.fields:
             data.pop(key, None)
+
+
+def _v2_to_v3(doc: dict) -> None:
+    for layer in doc.get("layers") or ():
+        if isinstance(layer, dict) and layer.get("type") == "batch_norm":
+            layer.setdefault("sync", False)

@@ -227,6 +227,21 @@ TRAIN = {
         "Python round trips; capped at an epoch's steps).",
         32,
     ),
+    "checkpoint_every": Field(
+        {"type": ["integer", "null"], "minimum": 1},
+        "Also checkpoint every N steps within an epoch (null: at epoch ends only); "
+        "--resume continues from the latest, bit for bit.",
+        None,
+        (1000,),
+    ),
+    "precision": Field(
+        {"enum": ["float32", "mixed_bfloat16", "mixed_float16"]},
+        "Compute precision. mixed_*: layers compute in bfloat16/float16 with float32 "
+        "variables; logits and loss stay float32, checkpoints and exports are float32. "
+        "mixed_float16 needs a GPU (it scales the loss); mixed_bfloat16 suits CPUs with "
+        "AVX512_BF16/AMX and recent GPUs.",
+        "float32",
+    ),
 }
 
 AUGMENT = {
