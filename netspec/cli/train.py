@@ -1,4 +1,5 @@
-"""`netspec train SPEC [--set k=v]... [--out DIR] [--quiet]` and `netspec train --resume RUN`."""
+"""`netspec train SPEC [--set k=v]... [--out DIR] [--devices D] [--workers N] [--quiet]` and
+`netspec train --resume RUN`."""
 
 from __future__ import annotations
 
@@ -30,12 +31,27 @@ def train(
     quiet: bool = typer.Option(
         False, "--quiet", "-q", help="No progress; print only the run directory."
     ),
+    devices: str = typer.Option(
+        "auto",
+        "--devices",
+        help="This host's devices, data-parallel: auto (every GPU, else the CPU), cpu, gpu, "
+        "N (N GPUs; N logical CPU devices on a host without GPUs) or gpu:0,1.",
+    ),
+    workers: int = typer.Option(
+        0,
+        "--workers",
+        min=0,
+        help="Start N local worker processes of one multi-worker job (TF_CONFIG on free "
+        "127.0.0.1 ports); on a cluster, start one `netspec train` per worker with its "
+        "TF_CONFIG instead.",
+    ),
 ) -> None:
     """Train a spec into a run directory: checkpoints, metrics, history, curves, TensorBoard.
 
-    Ctrl-C or SIGTERM keeps the last completed epoch (exit 130 or 143).
+    Ctrl-C or SIGTERM keeps the last checkpoint (exit 130 or 143).
     Continue a stopped or killed run: netspec train --resume RUN
     (netspec train SPEC --resume: the spec's latest unfinished run under runs/).
+    A TF_CONFIG in the environment makes this process one worker of a multi-worker job.
     """
     from netspec.runs import is_run_dir, open_run
 
@@ -52,6 +68,9 @@ def train(
                 hint=f"to continue it: netspec train --resume {target}",
             )
         raise UsageError(f"{target} is a folder, not a spec file", hint="give a .yaml spec")
+    from netspec.train.topology import parse_devices
+
+    parse_devices(devices)
     # Check the spec or run before paying for TensorFlow.
     if resume and target.is_dir():
         run = open_run(target)
@@ -64,25 +83,69 @@ def train(
         for warning in spec.warnings:
             print(warning.render(), file=sys.stderr)
         arguments = {"spec": spec, "out": out, "resume": resume}
+    if workers:
+        from netspec.runs.directory import next_run_path
+
+        if not resume and out is None:
+            out = next_run_path(arguments["spec"].name)
+        worker_argv = [str(target), *(f"--set={o}" for o in overrides or ())]
+        worker_argv += ["--resume"] if resume else ["--out", str(out)]
+        _launch_workers(
+            [*worker_argv, "--devices", devices, *(["--quiet"] if quiet else [])], workers
+        )
+        return
     from netspec.train.session import train as run_training
     from netspec.train.stopping import TrainingInterrupted, signal_of
 
     try:
-        run_dir = run_training(quiet=quiet, **arguments)
+        run_dir = run_training(quiet=quiet, devices=devices, **arguments)
     except TrainingInterrupted as stop:
+        where = stop.run_dir or "the chief's run"
         print(
-            f"\ninterrupted: {stop.run_dir} keeps epoch {stop.epochs_completed}/{stop.epochs}"
-            f"\n  resume with: netspec train --resume {stop.run_dir}",
+            f"\ninterrupted: {where} keeps its last checkpoint (epoch "
+            f"{stop.epochs_completed}/{stop.epochs} completed)"
+            f"\n  resume with: netspec train --resume {where}",
             file=sys.stderr,
         )
         raise typer.Exit(128 + stop.signal) from None
     except KeyboardInterrupt as interrupt:  # before training started: nothing to add
         print("\ninterrupted", file=sys.stderr)
         raise typer.Exit(128 + signal_of(interrupt)) from None
+    if run_dir is None:  # a worker other than the chief
+        print("worker done; the chief (worker 0) wrote the run", file=sys.stderr)
+        return
     if quiet:
         print(run_dir)
         return
     _print_result(run_dir)
+
+
+def _launch_workers(argv: list[str], workers: int) -> None:
+    """`netspec train ARGV` as `workers` local processes of one job (netspec.train.launcher).
+
+    The workers other than the chief log to a temporary folder (kept, and named, if one
+    fails), or to $NETSPEC_WORKER_DIR, where they also leave their final weights."""
+    import os
+    import shutil
+    import tempfile
+
+    from netspec.train.launcher import launch
+    from netspec.train.session import WORKER_DIR
+
+    if os.environ.get("TF_CONFIG"):
+        raise UsageError(
+            "--workers starts its own cluster, but TF_CONFIG is set: this process is "
+            "already one worker of a job",
+            hint="unset TF_CONFIG, or run without --workers",
+        )
+    given = os.environ.get(WORKER_DIR)
+    log_dir = Path(given) if given else Path(tempfile.mkdtemp(prefix="netspec-workers-"))
+    command = [sys.executable, "-m", "netspec", "train", *argv]
+    code = launch(command, workers, log_dir=log_dir)
+    if code == 0 and not given:
+        shutil.rmtree(log_dir, ignore_errors=True)
+    if code:
+        raise typer.Exit(code)
 
 
 def _print_result(run_dir: Path) -> None:

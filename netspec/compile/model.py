@@ -4,14 +4,32 @@ from __future__ import annotations
 
 import keras
 
+from netspec.compile.precision import FLOAT32, dtype_policy, resolve
 from netspec.layers import LAYER_TYPES, BuildContext
 from netspec.spec import Spec
 from netspec.spec.seeds import layer_seed
 
+# The last layer of a mixed-precision model: casts the logits to float32, holds no variables.
+# Spec layer names are lowercase letters, digits and '_', so this one never clashes.
+FLOAT32_LOGITS = "float32-logits"
 
-def build_model(spec: Spec) -> keras.Model:
+
+def build_model(spec: Spec, precision: str | None = None) -> keras.Model:
     """Every Keras layer carries its spec layer's name, so variables are `<layer>/<param>`
-    however many models this process built before."""
+    however many models this process built before.
+
+    `precision`: float32, mixed_bfloat16 or mixed_float16; None: the spec's train.precision.
+    Under a mixed policy the spec's layers compute in bfloat16/float16 on float32 variables;
+    the raw input is cast and scaled in float32 (one rounding, after scaling), and a
+    variable-free last layer casts the logits to float32. Variables, their names and their
+    dtypes are the same in every precision, so weights move between them unchanged.
+    """
+    precision = resolve(spec, precision)
+    with dtype_policy(precision):
+        return _build(spec, mixed=precision != FLOAT32)
+
+
+def _build(spec: Spec, mixed: bool) -> keras.Model:
     spec_input = spec.input
     inputs = keras.Input(
         tuple(spec_input["shape"]), dtype=spec_input["dtype"], name=spec_input["name"]
@@ -21,7 +39,9 @@ def build_model(spec: Spec) -> keras.Model:
         x = keras.layers.Identity(dtype="float32", name=f"{spec_input['name']}_cast")(x)
     if spec_input["scale"]:
         scale, offset = rescaling(spec_input["scale"])
-        x = keras.layers.Rescaling(scale, offset, name=f"{spec_input['name']}_scale")(x)
+        x = keras.layers.Rescaling(
+            scale, offset, dtype="float32", name=f"{spec_input['name']}_scale"
+        )(x)
     shape = tuple(spec_input["shape"])
     for layer, info in zip(spec.layers, spec.layer_infos()):
         kind = LAYER_TYPES[layer["type"]]
@@ -33,6 +53,8 @@ def build_model(spec: Spec) -> keras.Model:
         )
         x = kind.build(layer, x, ctx)
         shape = info.output_shape
+    if mixed:
+        x = keras.layers.Activation("linear", dtype="float32", name=FLOAT32_LOGITS)(x)
     return keras.Model(inputs, x, name=spec.name)
 
 

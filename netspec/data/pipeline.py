@@ -59,18 +59,27 @@ class Batches:
     def steps(self) -> int:
         return -(-len(self.examples) // self.size)
 
-    def epoch(self, epoch: int, num_shards: int = 1, shard_index: int = 0) -> tf.data.Dataset:
-        """Training batches of `epoch` (this shard's part of each step): shuffled, and
-        augmented if the spec says so."""
+    def epoch(
+        self, epoch: int, num_shards: int = 1, shard_index: int = 0, start_step: int = 0
+    ) -> tf.data.Dataset:
+        """Training batches of `epoch` (this shard's part of each step) from step
+        `start_step` on: shuffled, and augmented if the spec says so."""
         rng = np.random.default_rng([self.seed, epoch])
         if self.records:
             files = [self.examples.files[k] for k in rng.permutation(len(self.examples.files))]
             shuffle_seed = int(rng.integers(2**31))
             draws = self.augment.draws(rng, len(self.examples)) if self.augment else None
-            return self._streamed(files, shuffle_seed, draws, num_shards, shard_index)
+            return self._streamed(files, shuffle_seed, draws, num_shards, shard_index, start_step)
         order = rng.permutation(len(self.examples))
         draws = self.augment.draws(rng, len(self.examples)) if self.augment else None
-        return self._indexed(order, draws, num_shards, shard_index)
+        return self._indexed(order, draws, num_shards, shard_index, start_step)
+
+    def rows(self, num_shards: int = 1, shard_index: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Per step: where this shard's part starts in the step's global batch, and the
+        global batch's size (netspec.compile.global_batch)."""
+        starts, _ = shard_bounds(len(self.examples), self.size, num_shards, shard_index)
+        first = np.arange(self.steps, dtype=np.int64) * self.size
+        return starts - first, np.minimum(first + self.size, len(self.examples)) - first
 
     def in_order(self, num_shards: int = 1, shard_index: int = 0) -> tf.data.Dataset:
         """All examples in their order (records: file by file), not augmented (validation,
@@ -79,8 +88,11 @@ class Batches:
             return self._streamed(self.examples.files, None, None, num_shards, shard_index)
         return self._indexed(np.arange(len(self.examples)), None, num_shards, shard_index)
 
-    def _indexed(self, order, draws, num_shards: int, shard_index: int) -> tf.data.Dataset:
+    def _indexed(
+        self, order, draws, num_shards: int, shard_index: int, start_step: int = 0
+    ) -> tf.data.Dataset:
         starts, ends = shard_bounds(len(order), self.size, num_shards, shard_index)
+        starts, ends = starts[start_step:], ends[start_step:]
         order = tf.constant(order)
         draws = None if draws is None else tf.constant(draws)
 
@@ -105,7 +117,9 @@ class Batches:
         ok.set_shape((None,))
         return tf.cast(x, tf.float32), ok if self.weighted else None
 
-    def _streamed(self, files, shuffle_seed, draws, num_shards, shard_index) -> tf.data.Dataset:
+    def _streamed(
+        self, files, shuffle_seed, draws, num_shards, shard_index, start_step: int = 0
+    ) -> tf.data.Dataset:
         from netspec.data.sources import tfrecord
 
         examples = self.examples
@@ -138,8 +152,9 @@ class Batches:
                 x = self.augment(x, tf.gather(draws, step * self.size + tf.range(start, end)))
             return self._element(x, labels, ok)
 
-        steps = records.batch(self.size).enumerate()  # Keras wants to know the epoch's length:
-        steps = steps.apply(tf.data.experimental.assert_cardinality(self.steps))
+        # Records cannot be skipped unread, but skipped steps are not decoded.
+        steps = records.batch(self.size).enumerate().skip(start_step)
+        steps = steps.apply(tf.data.experimental.assert_cardinality(self.steps - start_step))
         return _parallel(steps, batch, python=True)
 
     def _element(self, x, labels, ok):

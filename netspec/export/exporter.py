@@ -7,7 +7,9 @@ Output layout (`out_dir`, by default `<run>/export/`):
     saved_model/netspec.json   metadata, the resolved spec and the checkpoint keys
     model.onnx
     names.json            every parameter's name, shape, dtype in each format (names.py)
-    verification.json     parity and timings of every engine against Keras (verify.py)
+    verification.json     parity and timings of every engine against Keras (verify.py), and
+                          for a mixed-precision run the float32 export's gap to the model as
+                          trained (precision.py)
 The folder is replaced only when everything is written and verified, and only if it is a
 netspec export already (or new, or empty): see netspec.outputs.
 """
@@ -108,18 +110,26 @@ def export_model(
 
     `settings` is a resolved spec's `export` section; `source` (run directory or spec file) is
     recorded in the metadata; `real_batch` is (label, raw inputs), e.g. the run's test split,
-    checked besides random raw inputs. Raises VerificationError (and leaves `out_dir` as it
-    was) when an engine disagrees.
+    checked besides random raw inputs. The artifacts are float32: a mixed-precision `model`
+    is exported through its float32 twin (same weights), and when the spec trains in mixed
+    precision the gap between the two is measured on `real_batch` (netspec.export.precision).
+    Raises VerificationError or PrecisionGapError (and leaves `out_dir` as it was) when an
+    engine disagrees with the float32 model, or that model with the mixed one.
     """
     from netspec.export.formats import FORMATS
     from netspec.export.names import names_lock
     from netspec.export.params import InferenceFunction, inference_model, scaling_layer
+    from netspec.export.precision import float32_and_mixed, precision_gap
     from netspec.export.verify import verify
 
+    raw_dtype = spec.input.get("dtype", "float32")
+    model, mixed = float32_and_mixed(spec, model)
+    gap = None
+    if mixed is not None:  # fails before anything is written
+        gap = precision_gap(mixed, model, real_batch, _random_inputs(spec, raw_dtype))
     model_fn = inference_model(model, settings["preprocessing"])
     scaling = None if model_fn is model else scaling_layer(model)
     fn = InferenceFunction(model_fn)
-    raw_dtype = spec.input.get("dtype", "float32")
     info = ArtifactInfo(
         netspec_version=netspec.__version__,
         spec_name=spec.name,
@@ -151,6 +161,8 @@ def export_model(
             tolerance=settings["tolerance"],
             feed=lambda x: x if scaling is None else np.asarray(scaling(x)),
         )
+        if gap is not None:
+            report["precision"] = gap
         report["notes"] = list(notes)
         if not report["passed"]:
             raise VerificationError(report)

@@ -22,14 +22,15 @@ class Exportable:
     run: Run | None = None  # when exporting a trained run
 
     def load_model(self):
-        """The Keras model to export (imports TensorFlow): trained weights, or fresh ones."""
+        """The float32 Keras model to export (imports TensorFlow): trained weights, or fresh
+        ones. Exports are float32 whatever the spec trains with (netspec.export.precision)."""
         if self.run is not None:
             from netspec.runs.trained import load_trained
 
-            return load_trained(self.run)[1]
+            return load_trained(self.run, "float32")[1]
         from netspec.compile import build_model
 
-        return build_model(self.spec)
+        return build_model(self.spec, "float32")
 
 
 def resolve(target: Path | None, overrides=(), runs_root=None) -> Exportable:

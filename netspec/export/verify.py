@@ -85,6 +85,16 @@ def summary(report: dict) -> list[str]:
         f"values are {b['float32_spacing']:.2g} apart"
         for batch, b in report["batches"].items()
     ]
+    gap = report.get("precision")
+    if gap:
+        # an enforced gap under the bound stops the export (PrecisionGapError) before this
+        failed = "" if gap["passed"] else f" (under {gap['bound']:.0%}; not enforced)"
+        lines.append(
+            f"  trained in {gap['trained']}, exported in {gap['exported']}: same class on "
+            f"{gap['top1_agreement']:.2%} of {gap['examples']} {gap['batch']} examples{failed}; "
+            f"|logit diff| max {gap['max_abs_logit_diff']:.2e}, "
+            f"mean {gap['mean_abs_logit_diff']:.2e}"
+        )
     lines += [f"  note: {note}" for note in report.get("notes", [])]
     return lines
 

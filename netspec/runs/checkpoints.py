@@ -4,7 +4,8 @@ Keys: `<layer>/<variable>` for the model's state (`conv1/kernel`, `bn1/moving_me
 `dropout_1/seed_generator_state`, the dropout RNG), `@optimizer/<variable>` for the
 optimizer's state (its step counter, which drives the learning-rate schedule, and its slots,
 e.g. `@optimizer/conv1_kernel_momentum`), and `@meta`, a JSON string of what the training
-loop needs to go on (completed epochs, history, early-stopping state). Layer names cannot start
+loop needs to go on (completed epochs, history, early-stopping state; and, for a checkpoint
+taken within an epoch, the steps done of it and the epoch's running sums). Layer names cannot start
 with `@`, so the keys never clash.
 
 A `kill -9` during a save leaves the previous file intact (netspec.files). Loading checks the
@@ -55,8 +56,17 @@ def optimizer_state(optimizer) -> dict[str, object]:
     return state
 
 
+def snapshot(variables: dict[str, object]) -> dict[str, np.ndarray]:
+    """The variables' values now, to be saved later (off the training thread)."""
+    return {key: np.array(variable.numpy()) for key, variable in variables.items()}
+
+
 def save(path: Path, variables: dict[str, object], meta: dict | None = None) -> None:
-    arrays = {key: variable.numpy() for key, variable in variables.items()}
+    """Write `variables` (Keras variables, or arrays from `snapshot`) and `meta`."""
+    arrays = {
+        key: value if isinstance(value, np.ndarray) else value.numpy()
+        for key, value in variables.items()
+    }
     if meta is not None:
         arrays[META] = np.array(files.dumps(meta, indent=None))
     buffer = io.BytesIO()
@@ -111,6 +121,9 @@ def _meta(path: Path, value: np.ndarray | None, training: bool, damaged: str) ->
             raise UserError(
                 f"{path}: its {META} entry lacks a valid epochs_completed and history", hint=damaged
             )
+        step = meta.get("step", 0)
+        if not (isinstance(step, int) and step >= 0):
+            raise UserError(f"{path}: its {META} step is not a step count", hint=damaged)
         stop = meta.get("early_stopping")
         if stop is not None and not isinstance(stop, dict):
             raise UserError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -107,11 +108,9 @@ def new_run(spec_name: str, out=None, root=RUNS_ROOT, now: datetime | None = Non
             )
         (path / "checkpoints").mkdir(parents=True, exist_ok=True)
         return Run(path)
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     parent = Path(root) / spec_name
     parent.mkdir(parents=True, exist_ok=True)
-    for n in range(1, 10_000):
-        path = parent / (stamp if n == 1 else f"{stamp}-{n}")
+    for path in _candidates(parent, now):
         try:
             path.mkdir()  # fails if taken: two runs started in the same second never share
         except FileExistsError:
@@ -119,6 +118,17 @@ def new_run(spec_name: str, out=None, root=RUNS_ROOT, now: datetime | None = Non
         (path / "checkpoints").mkdir()
         return Run(path)
     raise UserError(f"cannot create a run directory under {parent}")
+
+
+def next_run_path(spec_name: str, root=RUNS_ROOT, now: datetime | None = None) -> Path:
+    """The folder new_run would create now (for a job whose chief creates it later)."""
+    return next(p for p in _candidates(Path(root) / spec_name, now) if not p.exists())
+
+
+def _candidates(parent: Path, now: datetime | None) -> Iterator[Path]:
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    for n in range(1, 10_000):
+        yield parent / (stamp if n == 1 else f"{stamp}-{n}")
 
 
 def find_runs(root) -> list[Run]:

@@ -24,8 +24,12 @@ def check_trained(run: Run) -> None:
         )
 
 
-def load_trained(run: Run):
-    """(spec, model) of a completed run: its spec.yaml and the weights in final.npz."""
+def load_trained(run: Run, precision: str | None = None):
+    """(spec, model) of a completed run: its spec.yaml and the weights in final.npz.
+
+    `precision`: what the model computes in; None: as it trained (train.precision). The
+    weights are float32 either way.
+    """
     check_trained(run)
     spec = run.spec()
     arrays, _ = checkpoints.load(run.final_weights)
@@ -34,6 +38,6 @@ def load_trained(run: Run):
     from netspec.compile import build_model
 
     with tf.distribute.get_strategy().scope():
-        model = build_model(spec)
+        model = build_model(spec, precision)
     checkpoints.assign(checkpoints.model_weights(model), arrays, run.final_weights)
     return spec, model

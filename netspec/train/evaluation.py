@@ -7,6 +7,7 @@ history.csv is the training objective, which includes them).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,10 +27,15 @@ class Evaluation:
     accuracy: float
     confusion: np.ndarray  # confusion[true class, predicted class] = count
     class_names: list[str]
+    top5_correct: int = 0  # examples whose class is among the 5 largest logits
 
     @property
     def count(self) -> int:
         return int(self.confusion.sum())
+
+    @property
+    def top5(self) -> float:
+        return self.top5_correct / self.count if self.count else float("nan")
 
     def per_class(self) -> list[dict]:
         rows = []
@@ -62,11 +68,14 @@ def from_logits(logits: np.ndarray, y: np.ndarray, class_names: list[str]) -> Ev
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     predicted = logits.argmax(axis=1)
     confusion = np.bincount(y * k + predicted, minlength=k * k).reshape(k, k)
+    true_logit = logits[np.arange(len(y)), y]
+    top5 = int(((logits > true_logit[:, None]).sum(axis=1) < 5).sum())
     return Evaluation(
         loss=float(-log_probs[np.arange(len(y)), y].mean()),
         accuracy=float((predicted == y).mean()),
         confusion=confusion,
         class_names=list(class_names),
+        top5_correct=top5,
     )
 
 
@@ -74,11 +83,12 @@ def evaluate_model(model, examples, spec, class_names: list[str]) -> Evaluation:
     """`model` on `examples` (netspec.data.examples) of the spec's data; examples that fail
     to decode are left out.
 
-    Calls the model eagerly on large batches rather than through `predict`, which would trace
-    a function first (over a second with steps_per_execution > 1) to run a handful of batches.
+    Calls the model's compiled inference on large batches rather than `predict`, which
+    would build Keras's whole predict loop first.
     """
     from netspec.data.pipeline import Batches
 
+    predict = _predictor(model)
     parts = []  # one Evaluation per batch: memory does not grow with the split
     for batch in Batches(examples, spec, len(class_names), size=PREDICT_BATCH).in_order():
         x, y = batch[0], batch[1]
@@ -87,7 +97,7 @@ def evaluate_model(model, examples, spec, class_names: list[str]) -> Evaluation:
             x, y = x[keep], y[keep]
         y = y.numpy() if y.shape.rank == 1 else y.numpy().argmax(axis=1)
         if len(y):
-            parts.append(from_logits(model(x, training=False), y, class_names))
+            parts.append(from_logits(predict(x), y, class_names))
     count = sum(part.count for part in parts)
     if not count:
         raise UserError(f"none of the {len(examples)} examples could be decoded")
@@ -97,7 +107,21 @@ def evaluate_model(model, examples, spec, class_names: list[str]) -> Evaluation:
         accuracy=float(np.trace(confusion)) / count,
         confusion=confusion,
         class_names=list(class_names),
+        top5_correct=sum(part.top5_correct for part in parts),
     )
+
+
+_PREDICTORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _predictor(model):
+    """The model's inference as one compiled function (eager calls cost a Python dispatch per
+    layer); made once per model, traced for the full and the last, shorter batch."""
+    if model not in _PREDICTORS:
+        import tensorflow as tf
+
+        _PREDICTORS[model] = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+    return _PREDICTORS[model]
 
 
 def plot_confusion(path: Path, evaluation: Evaluation, title: str) -> None:

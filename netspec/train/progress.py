@@ -4,10 +4,7 @@ otherwise (CI logs, pipes), nothing with --quiet."""
 from __future__ import annotations
 
 import sys
-import time
 from typing import TextIO
-
-import keras
 
 SHORT = {"accuracy": "acc", "top5_accuracy": "top5", "learning_rate": "lr"}
 
@@ -84,16 +81,19 @@ class RichReporter(Reporter):
         )
         self.progress.start()
         self.task = None
+        self.tasks = {}  # epoch -> its bar, until the epoch's line replaces it
 
     def start_epoch(self, epoch: int, epochs: int, steps: int) -> None:
         self.task = self.progress.add_task(f"epoch {epoch}/{epochs}", total=steps, metrics="")
+        self.tasks[epoch] = self.task
 
     def update(self, step: int, values: dict) -> None:
         shown = {k: values[k] for k in ("loss", "accuracy", "learning_rate") if k in values}
         self.progress.update(self.task, completed=step, metrics=format_metrics(shown, SHORT))
 
     def end_epoch(self, row: dict, epochs: int) -> None:
-        self.progress.remove_task(self.task)
+        """(Called from the recorder's thread once the epoch is saved; rich is thread-safe.)"""
+        self.progress.remove_task(self.tasks.pop(row["epoch"]))
         self.progress.refresh()  # else the bar's last frame is drawn again below the line
         self.progress.console.print(epoch_line(row, epochs), highlight=False, soft_wrap=True)
 
@@ -106,23 +106,3 @@ def make_reporter(quiet: bool, stream: TextIO | None = None) -> Reporter:
     if quiet:
         return Reporter()
     return RichReporter(stream) if stream.isatty() else PlainReporter(stream)
-
-
-class BatchProgress(keras.callbacks.Callback):
-    """Feeds running loss/accuracy and the learning rate to a live reporter, at most 10 times
-    a second (reading the learning rate evaluates the schedule)."""
-
-    INTERVAL = 0.1
-
-    def __init__(self, reporter: Reporter):
-        super().__init__()
-        self.reporter = reporter
-        self.last = 0.0
-
-    def on_train_batch_end(self, batch, logs=None):
-        now = time.monotonic()
-        if now - self.last < self.INTERVAL:
-            return
-        self.last = now
-        lr = float(self.model.optimizer.learning_rate)
-        self.reporter.update(batch + 1, {**(logs or {}), "learning_rate": lr})

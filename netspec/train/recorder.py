@@ -1,97 +1,76 @@
-"""The Keras callback that saves a run after every epoch, so that Ctrl-C or `kill -9` loses at
-most the epoch in progress.
+"""What the chief keeps of a run as it trains, written off the training thread.
 
-At each epoch's end, in this order: the checkpoint (the truth about completed epochs: weights,
-RNG and optimizer state, history rows, early-stopping state), then files derived from it
-(history.csv, TensorBoard scalars, manifest). Early stopping is decided here too (the
-training loop stops when the stopper says so), and a loss that is NaN or infinite stops
-training before anything of its epoch is saved.
+The training loop takes a snapshot of the variables (a copy in memory, milliseconds) and hands
+it here; one background thread writes, in the order they came: the checkpoint (the truth about
+how far the run got: weights, RNG and optimizer state, history rows, early-stopping state, and
+within an epoch the steps done of it), then the files derived from it (history.csv, TensorBoard
+scalars, curves.png, the manifest). A write that fails is raised in the training thread at its
+next hand-over, or at `flush`. `kill -9` loses at most what was not yet written: every file is
+replaced atomically (netspec.files), so each is a previous state or the new one.
 """
 
 from __future__ import annotations
 
-import time
-
-import keras
+import copy
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from netspec.runs import Run, checkpoints
 from netspec.runs import manifest as manifests
 from netspec.train import history
-from netspec.train.early_stopping import EarlyStopping
-from netspec.train.progress import Reporter
-from netspec.train.stopping import check_finite
 from netspec.train.tb_logs import EpochLogs
 
 
-class EpochRecorder(keras.callbacks.Callback):
-    def __init__(
-        self,
-        run: Run,
-        manifest: dict,
-        meta: dict,
-        stopper: EarlyStopping | None,
-        reporter: Reporter,
-        epochs: int,
-        steps: int,
-    ):
-        super().__init__()
-        self.run, self.manifest, self.stopper = run, manifest, stopper
-        self.reporter, self.epochs, self.steps = reporter, epochs, steps
-        self.rows = list(meta.get("history", []))
-        self.tb_logs = EpochLogs(run.tb_dir)
-        self.started, self.epoch = None, 0
+class Recorder:
+    def __init__(self, run: Run, title: str):
+        self.run, self.title = run, title
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="netspec-recorder")
+        self._pending: list[Future] = []
+        self._tb_logs: EpochLogs | None = None
+        self.curves_epochs = -1  # epochs shown in curves.png
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
-        self.started = time.monotonic()
-        self.reporter.start_epoch(epoch + 1, self.epochs, self.steps)
+    def checkpoint(self, state: dict, meta: dict, best: dict | None = None) -> None:
+        """Save `state` (checkpoints.snapshot) with `meta`; `best`: weights of a new best epoch."""
+        meta = copy.deepcopy(meta)
+        self._submit(self._write_checkpoint, state, meta, best)
 
-    def on_train_batch_end(self, batch, logs=None):
-        check_finite(logs or {}, self.epoch + 1, batch + 1)
+    def epoch(self, rows: list[dict], manifest: dict, then=None) -> None:
+        """After an epoch's checkpoint: history.csv, TensorBoard, curves.png, the manifest;
+        then `then()` (the epoch's progress line: shown once the epoch is saved)."""
+        self._submit(self._write_epoch, copy.deepcopy(rows), copy.deepcopy(manifest), then)
 
-    def on_epoch_end(self, epoch, logs=None):
-        check_finite(logs or {}, epoch + 1)
-        row = history.make_row(
-            epoch + 1,
-            dict(logs or {}),
-            learning_rate(self.model),
-            round(time.monotonic() - self.started, 3),
-        )
-        stopper = self.stopper
-        if stopper is not None and stopper.update(row) and stopper.restore_best:
-            checkpoints.save(self.run.best_checkpoint, checkpoints.model_weights(self.model))
-        self.rows.append(row)
-        checkpoints.save(
-            self.run.last_checkpoint,
-            training_state(self.model),
-            {
-                "epochs_completed": epoch + 1,
-                "history": self.rows,
-                "early_stopping": stopper.state() if stopper else None,
-            },
-        )
-        history.write_csv(self.run.history_file, self.rows)
-        self.tb_logs.write(epoch + 1, row)
-        self.reporter.end_epoch(row, self.epochs)
-        self.manifest["epochs_completed"] = epoch + 1
-        if stopper is not None and stopper.should_stop:
-            self.manifest["stopped_early"] = {
-                "epoch": epoch + 1,
-                "monitor": stopper.monitor,
-                "best_epoch": stopper.best_epoch,
-                "best": stopper.best,
-            }
-        manifests.write(self.run, self.manifest)
+    def flush(self) -> None:
+        """Wait for every write handed over; raise the first that failed."""
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
 
     def close(self) -> None:
-        self.tb_logs.close()
+        try:
+            self.flush()
+        finally:
+            self._thread.shutdown(wait=True)
+            if self._tb_logs is not None:
+                self._tb_logs.close()
 
+    def _submit(self, function, *args) -> None:
+        for future in self._pending:
+            if future.done():
+                future.result()  # raises a failed write's error
+        self._pending = [f for f in self._pending if not f.done()]
+        self._pending.append(self._thread.submit(function, *args))
 
-def training_state(model) -> dict:
-    """Everything a resume restores: model variables (with RNG state) and optimizer state."""
-    return {**checkpoints.model_state(model), **checkpoints.optimizer_state(model.optimizer)}
+    def _write_checkpoint(self, state: dict, meta: dict, best: dict | None) -> None:
+        if best is not None:
+            checkpoints.save(self.run.best_checkpoint, best)
+        checkpoints.save(self.run.last_checkpoint, state, meta)
 
-
-def learning_rate(model) -> float:
-    """The rate the next step will use (the schedule at the optimizer's step counter)."""
-    return float(model.optimizer.learning_rate)
+    def _write_epoch(self, rows: list[dict], manifest: dict, then) -> None:
+        history.write_csv(self.run.history_file, rows)
+        if self._tb_logs is None:
+            self._tb_logs = EpochLogs(self.run.tb_dir)
+        self._tb_logs.write(rows[-1]["epoch"], rows[-1])
+        history.plot_curves(self.run.curves_file, rows, self.title)
+        self.curves_epochs = len(rows)
+        manifests.write(self.run, manifest)
+        if then is not None:
+            then()

@@ -5,29 +5,33 @@ everything that decides the next epoch is either saved in the checkpoint or a pu
 (seed, epoch):
 - model variables, including each dropout layer's RNG state, and the optimizer's variables,
   including its step counter (which drives the learning-rate schedule), are checkpointed after
-  every epoch;
+  every epoch (and every train.checkpoint_every steps);
 - each epoch's training batches (order and augmentation) are a pure function of
   (data seed, epoch) (netspec.data.pipeline), and a resumed run reads its data the way it
   started (held in memory or streamed: the manifest's data.cache);
 - initial weights and dropout seeds come from (train.seed, layer name) (compiler).
-See determinism.py for seeding and op determinism.
+See determinism.py for seeding and op determinism, loop.py for the training step under a
+tf.distribute strategy, topology.py for devices and workers. In a multi-worker job every
+worker runs this with the same spec and seeds; only the chief (worker 0) writes the run
+directory.
 """
 
 from __future__ import annotations
 
-import math
+import os
 import sys
+import time
 from contextlib import ExitStack
 from pathlib import Path
 
-import tensorflow as tf
+import keras
 import yaml
 
 import netspec
 import netspec.data
 import netspec.spec
 from netspec import files
-from netspec.compile import build_model, compile_model
+from netspec.compile import build_model, build_optimizer
 from netspec.errors import UsageError, UserError, one_line
 from netspec.runs import (
     COMPLETED,
@@ -41,26 +45,36 @@ from netspec.runs import (
     open_run,
 )
 from netspec.runs import manifest as manifests
-from netspec.train import determinism, finetune, history
+from netspec.train import determinism, finetune, history, topology
 from netspec.train.early_stopping import EarlyStopping
 from netspec.train.evaluation import evaluate_model
-from netspec.train.progress import BatchProgress, make_reporter
-from netspec.train.recorder import EpochRecorder, training_state
+from netspec.train.loop import EpochSums, TrainStep, chunks, distributed_epoch
+from netspec.train.progress import make_reporter
+from netspec.train.recorder import Recorder
 from netspec.train.stopping import (
     TrainingInterrupted,
+    check_finite,
+    peer_errors,
     reading_errors,
     signal_of,
     sigterm_as_interrupt,
 )
 
+WORKER_DIR = "NETSPEC_WORKER_DIR"  # where a non-chief worker leaves its final weights, if set
 
-def train(spec=None, out=None, resume=None, quiet: bool = False) -> Path:
+
+def train(spec=None, out=None, resume=None, quiet: bool = False, devices: str = "auto"):
     """Train `spec` (a Spec or a spec file) into a new run directory (`out`, or
-    runs/<name>/<timestamp>); returns the run directory.
+    runs/<name>/<timestamp>); returns the run directory (None on a worker other than the chief,
+    which writes nothing there).
 
     `resume`: a run directory (or Run) to continue (then no spec), or True to continue the latest
-    unfinished run of `spec` under runs/<name>/. SIGTERM is handled like Ctrl-C.
+    unfinished run of `spec` under runs/<name>/. `devices`: this host's devices to train on
+    (topology.parse_devices); a TF_CONFIG in the environment makes this process one worker of a
+    multi-worker job. SIGTERM is handled like Ctrl-C.
     """
+    # The strategy first: a multi-worker one installs TensorFlow's own SIGTERM handler.
+    place = Placement(*topology.make(devices))
     with sigterm_as_interrupt(), ExitStack() as owned:
         if resume:
             if out is not None:
@@ -71,9 +85,21 @@ def train(spec=None, out=None, resume=None, quiet: bool = False) -> Path:
                 raise UsageError("resuming takes the run directory only: its spec.yaml is the spec")
             else:
                 run = resume if isinstance(resume, Run) else open_run(resume)
-            owned.enter_context(run.lock())
-            return _resume(run, quiet)
-        return _new(_prepared(spec), out, quiet, owned)
+            if place.chief:
+                owned.enter_context(run.lock())
+            return _resume(run, quiet, place)
+        return _new(_prepared(spec), out, quiet, owned, place)
+
+
+class Placement:
+    """The strategy a run trains under and the topology it spans."""
+
+    def __init__(self, strategy, where: topology.Topology):
+        self.strategy, self.topology = strategy, where
+        self.chief = where.is_chief
+
+    def scope(self):
+        return self.strategy.scope()
 
 
 def _prepared(spec) -> netspec.spec.Spec:
@@ -84,24 +110,28 @@ def _prepared(spec) -> netspec.spec.Spec:
     return finetune.with_absolute_run(spec)
 
 
-def _new(spec, out, quiet: bool, owned: ExitStack) -> Path:
+def _new(spec, out, quiet: bool, owned: ExitStack, place: Placement) -> Path | None:
     """Everything that can fail on the user's input happens before the run directory exists."""
+    _check_precision(spec)
     determinism.seed(spec.train["seed"])
     data = _load_data(spec)
-    model = _model(spec)
+    model = _model(spec, place)
     _check_classes(model, spec, data)
     init_from = finetune.load_layers(model, spec)
-    _compile(model, spec, data)
-    run = new_run(spec.name, out)
-    owned.enter_context(run.lock())
-    _write_spec(run, spec)
-    manifest = manifests.new_manifest(spec, data, spec.path.resolve(), init_from)
-    manifests.write(run, manifest)
-    return _fit(run, spec, data, model, manifest, {}, quiet)
+    optimizer = _optimizer(model, spec, place)
+    run, manifest = None, {}
+    if place.chief:
+        run = new_run(spec.name, out)
+        owned.enter_context(run.lock())
+        _write_spec(run, spec)
+        manifest = manifests.new_manifest(spec, data, spec.path.resolve(), init_from)
+        manifest["topology"] = place.topology.describe()
+        manifests.write(run, manifest)
+    return _fit(run, spec, data, model, optimizer, manifest, {}, quiet, place)
 
 
-def _resume(run: Run, quiet: bool) -> Path:
-    """Continue `run`, which this process owns (its lock is held)."""
+def _resume(run: Run, quiet: bool, place: Placement) -> Path | None:
+    """Continue `run`; the chief owns it (holds its lock), other workers only read it."""
     manifest = run.manifest()
     if manifest.get("status") == COMPLETED:
         raise UserError(
@@ -114,6 +144,7 @@ def _resume(run: Run, quiet: bool) -> Path:
             f"{run.spec_file} was changed after the run started",
             hint="a run trains the spec it started with; start a new run instead",
         )
+    _check_precision(spec)
     determinism.seed(spec.train["seed"])
     data = _load_data(spec, manifest.get("data", {}).get("cache", "memory"))
     if data.fingerprint != manifest.get("data", {}).get("fingerprint"):
@@ -123,7 +154,7 @@ def _resume(run: Run, quiet: bool) -> Path:
             f"was {str(manifest.get('data', {}).get('fingerprint'))[:12]})",
             hint="restore the original data, or start a new run",
         )
-    model, meta = _model(spec), {}
+    model, meta = _model(spec, place), {}
     _check_classes(model, spec, data)
     if run.last_checkpoint.exists():
         arrays, meta = checkpoints.load(run.last_checkpoint, training=True)
@@ -136,21 +167,44 @@ def _resume(run: Run, quiet: bool) -> Path:
         init_from = manifest.get("init_from")
         if init_from and init_from["freeze"]:
             finetune.freeze(model, init_from["layers"])
-        _compile(model, spec, data)
-        checkpoints.assign(training_state(model), arrays, run.last_checkpoint)
-    else:  # stopped before its first epoch completed: start over
+        optimizer = _optimizer(model, spec, place)
+        checkpoints.assign(training_state(model, optimizer), arrays, run.last_checkpoint)
+    else:  # stopped before its first checkpoint: start over
         finetune.load_layers(model, spec)
-        _compile(model, spec, data)
-    warnings = manifests.resumed(manifest)
+        optimizer = _optimizer(model, spec, place)
+    warnings = manifests.resumed(manifest) + _topology_changed(spec, manifest, place)
     if spec.made_hash and spec.data["augment"]:
         warnings.append(
             "this run was made by an older netspec, whose augmentation was drawn per batch; "
             "its remaining epochs are augmented per example"
         )
-    for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    manifests.write(run, manifest)
-    return _fit(run, spec, data, model, manifest, meta, quiet)
+    if place.chief:
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        manifest["topology"] = place.topology.describe()
+        manifests.write(run, manifest)
+    return _fit(
+        run if place.chief else None, spec, data, model, optimizer, manifest, meta, quiet, place
+    )
+
+
+def _topology_changed(spec, manifest: dict, place: Placement) -> list[str]:
+    before = manifest.get("topology") or {"replicas": 1, "workers": 1}
+    now = place.topology.describe()
+    if (before["replicas"], before["workers"]) == (now["replicas"], now["workers"]):
+        return []
+    return [
+        f"this run trained on {before['replicas']} replica(s) in {before['workers']} "
+        f"worker(s) and continues on {now['replicas']} in {now['workers']}: the same batches, "
+        "masks and global-batch statistics, but sums in another order, so the weights match "
+        "an uninterrupted run to rounding, not bit for bit"
+        + (
+            "; its batch_norm layers with sync: false normalize per replica, which depends on "
+            "the replica count"
+            if any(layer["type"] == "batch_norm" and not layer["sync"] for layer in spec.layers)
+            else ""
+        )
+    ]
 
 
 def _latest_unfinished(spec) -> Run:
@@ -182,63 +236,165 @@ def _listed(names: list[str], shown: int = 5) -> str:
     return ", ".join(names[:shown]) + (f", ... {names[-1]}" if len(names) > shown else "")
 
 
-def _fit(run: Run, spec, data, model, manifest: dict, meta: dict, quiet: bool) -> Path:
+def _fit(run, spec, data, model, optimizer, manifest: dict, meta: dict, quiet: bool, place):
     """Train the remaining epochs and finish the run; on Ctrl-C, SIGTERM or an error, record
-    how it ended (the checkpoint of the last completed epoch stays) and re-raise."""
-    reporter = make_reporter(quiet)
+    how it ended (the last checkpoint stays) and re-raise. `run` is None on a worker other than
+    the chief: it trains its replicas and writes nothing."""
+    reporter = make_reporter(quiet or not place.chief)
     stopper = EarlyStopping.from_spec(spec.train["early_stopping"], meta.get("early_stopping"))
+    recorder = Recorder(run, f"{spec.name} ({run.path.name})") if run is not None else None
     try:
-        _epochs(run, spec, data, model, manifest, meta, stopper, reporter)
-        reporter.close()
-        if stopper is not None and stopper.restore_best and run.best_checkpoint.exists():
+        try:
+            with peer_errors(run):
+                _epochs(
+                    spec, data, model, optimizer, manifest, meta, stopper, reporter, recorder, place
+                )
+        finally:
+            try:
+                if recorder is not None:
+                    recorder.close()
+            finally:
+                reporter.close()
+        if stopper is not None and stopper.restore_best and run and run.best_checkpoint.exists():
             best, _ = checkpoints.load(run.best_checkpoint)
             checkpoints.assign(checkpoints.model_weights(model), best, run.best_checkpoint)
+        if run is None:
+            _worker_weights(model, place)
+            return None
         checkpoints.save(run.final_weights, checkpoints.model_weights(model))
         files.write_json(run.metrics_file, _final_metrics(model, spec, data, manifest))
     except KeyboardInterrupt as interrupt:
-        reporter.close()
-        _end(run, spec, manifest, INTERRUPTED)
+        if run is not None:
+            _end(run, spec, manifest, INTERRUPTED, recorder)
         raise TrainingInterrupted(
-            run.path, manifest["epochs_completed"], spec.train["epochs"], signal_of(interrupt)
+            run.path if run else None,
+            manifest.get("epochs_completed", 0),
+            spec.train["epochs"],
+            signal_of(interrupt),
         ) from None
     except BaseException as err:
-        reporter.close()
-        _end(run, spec, manifest, FAILED, error=one_line(err))
+        if run is not None:
+            _end(run, spec, manifest, FAILED, recorder, error=one_line(err))
         raise
-    _end(run, spec, manifest, COMPLETED)
+    _end(run, spec, manifest, COMPLETED, recorder)
     return run.path
 
 
-def _epochs(run: Run, spec, data, model, manifest, meta, stopper, reporter) -> None:
-    """One `fit` call per epoch, each on that epoch's batches (netspec.data.pipeline)."""
+def _worker_weights(model, place: Placement) -> None:
+    """A non-chief worker's final weights, where the launcher asked for them (tests compare
+    them with the chief's)."""
+    folder = os.environ.get(WORKER_DIR)
+    if folder:
+        path = Path(folder) / f"worker-{place.topology.worker_index}-final.npz"
+        checkpoints.save(path, checkpoints.model_weights(model))
+
+
+def _epochs(spec, data, model, optimizer, manifest, meta, stopper, reporter, recorder, place):
+    """Each epoch in chunks of steps (loop.py); a checkpoint at each epoch's end and every
+    train.checkpoint_every steps; validation at each epoch's end."""
     from netspec.data.pipeline import Batches
 
     batches = Batches(data.train, spec, data.num_classes)
-    validation = (
-        None
-        if data.validation is None
-        else Batches(data.validation, spec, data.num_classes).in_order()
-    )
-    epochs = spec.train["epochs"]
-    recorder = EpochRecorder(run, manifest, meta, stopper, reporter, epochs, batches.steps)
-    callbacks = [recorder, *([BatchProgress(reporter)] if reporter.live else [])]
-    try:
-        for epoch in range(meta.get("epochs_completed", 0), epochs):
-            if stopper is not None and stopper.should_stop:  # a resumed run may have stopped
-                break
-            with reading_errors():
-                model.fit(
-                    batches.epoch(epoch),
-                    validation_data=validation,
-                    initial_epoch=epoch,
-                    epochs=epoch + 1,
-                    shuffle=False,
-                    verbose=0,
-                    callbacks=callbacks,
-                )
-            _report_failures(data, manifest)
-    finally:
-        recorder.close()
+    trainer = TrainStep(model, optimizer, spec, place.strategy, _jit(spec, place))
+    epochs, every = spec.train["epochs"], spec.train["checkpoint_every"]
+    per_call = spec.train["steps_per_execution"]
+    rows = list(meta.get("history", []))
+    start = meta.get("step", 0)
+    partial = meta.get("partial") or {}
+    sums = EpochSums(trainer.metrics, partial.get("sums", []))
+    for epoch in range(meta.get("epochs_completed", 0), epochs):
+        if stopper is not None and stopper.should_stop:  # a resumed run may have stopped
+            break
+        started = time.monotonic() - partial.get("seconds", 0.0)
+        reporter.start_epoch(epoch + 1, epochs, batches.steps)
+        steps = distributed_epoch(place.strategy, place.topology, batches, epoch, start)
+        with reading_errors():
+            for first, count in chunks(batches.steps, start, per_call, every):
+                sums.add(trainer.run(steps, count))
+                step = first + count
+                check_finite(sums.logs(), epoch + 1, step)
+                if reporter.live:
+                    reporter.update(step, {**sums.logs(), "learning_rate": _rate(optimizer)})
+                if recorder is not None and every and step % every == 0 and step < batches.steps:
+                    progress = {
+                        "step": step,
+                        "partial": {"sums": sums.values, "seconds": time.monotonic() - started},
+                    }
+                    recorder.checkpoint(
+                        checkpoints.snapshot(training_state(model, optimizer)),
+                        _meta(epoch, rows, stopper, **progress),
+                    )
+        del steps
+        _report_failures(data, manifest)
+        row = history.make_row(
+            epoch + 1,
+            {**sums.logs(), **_validation(model, spec, data)},
+            _rate(optimizer),
+            round(time.monotonic() - started, 3),
+        )
+        check_finite(row, epoch + 1)
+        best = stopper is not None and stopper.update(row) and stopper.restore_best
+        rows.append(row)
+        manifest["epochs_completed"] = epoch + 1
+        if stopper is not None and stopper.should_stop:
+            manifest["stopped_early"] = {
+                "epoch": epoch + 1,
+                "monitor": stopper.monitor,
+                "best_epoch": stopper.best_epoch,
+                "best": stopper.best,
+            }
+        if recorder is not None:
+            recorder.checkpoint(
+                checkpoints.snapshot(training_state(model, optimizer)),
+                _meta(epoch + 1, rows, stopper),
+                checkpoints.snapshot(checkpoints.model_weights(model)) if best else None,
+            )
+            recorder.epoch(rows, manifest, lambda row=row: reporter.end_epoch(row, epochs))
+        else:
+            reporter.end_epoch(row, epochs)
+        start, partial, sums = 0, {}, EpochSums(trainer.metrics)
+
+
+def _meta(epochs_completed: int, rows, stopper, **progress) -> dict:
+    return {
+        "epochs_completed": epochs_completed,
+        "history": rows,
+        "early_stopping": stopper.state() if stopper else None,
+        **progress,
+    }
+
+
+def _validation(model, spec, data) -> dict:
+    """val_loss (cross-entropy, without regularization) and the metrics on the validation split."""
+    if data.validation is None:
+        return {}
+    result = evaluate_model(model, data.validation, spec, data.class_names)
+    logs = {"val_loss": result.loss}
+    for name in spec.train["metrics"]:
+        logs[f"val_{name}"] = result.top5 if name == "top5_accuracy" else result.accuracy
+    return logs
+
+
+def _jit(spec, place: Placement) -> bool:
+    if spec.train["jit_compile"] and place.topology.replicas > 1:
+        if place.chief:
+            print(
+                "warning: train.jit_compile is off with several replicas (XLA cannot compile "
+                "the cross-replica sum of gradients)",
+                file=sys.stderr,
+            )
+        return False
+    return spec.train["jit_compile"]
+
+
+def training_state(model, optimizer) -> dict:
+    """Everything a resume restores: model variables (with RNG state) and optimizer state."""
+    return {**checkpoints.model_state(model), **checkpoints.optimizer_state(optimizer)}
+
+
+def _rate(optimizer) -> float:
+    """The rate the next step will use (the schedule at the optimizer's step counter)."""
+    return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
 
 
 def _report_failures(data, manifest: dict) -> None:
@@ -271,25 +427,25 @@ def _load_data(spec, cache: str | None = None):
     return data
 
 
-def _model(spec):
-    with _strategy().scope():
+def _model(spec, place: Placement):
+    with place.scope():
         return build_model(spec)
 
 
-def _compile(model, spec, data) -> None:
-    """Compile, and create the optimizer's variables now so a checkpoint can fill them."""
-    with _strategy().scope():
-        compile_model(model, spec, _steps_per_epoch(spec, data))
-        model.optimizer.build(model.trainable_variables)
+def _optimizer(model, spec, place: Placement):
+    """The optimizer, with its variables made now so a checkpoint can fill them."""
+    with place.scope():
+        optimizer = build_optimizer(spec)
+        if spec.train["precision"] == "mixed_float16":  # float16 gradients underflow unscaled
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+        optimizer.build(model.trainable_variables)
+    return optimizer
 
 
-def _strategy() -> tf.distribute.Strategy:
-    """The default strategy for now; multi-device training plugs in here."""
-    return tf.distribute.get_strategy()
+def _check_precision(spec) -> None:
+    from netspec.compile.precision import check_supported
 
-
-def _steps_per_epoch(spec, data) -> int:
-    return math.ceil(len(data.train) / spec.train["batch_size"])
+    check_supported(spec.train["precision"])
 
 
 def _write_spec(run: Run, spec) -> None:
@@ -302,16 +458,20 @@ def _write_spec(run: Run, spec) -> None:
         raise RuntimeError(f"bug: {run.spec_file} does not reload to the spec it was made from")
 
 
-def _end(run: Run, spec, manifest: dict, status: str, error: str | None = None) -> None:
+def _end(run: Run, spec, manifest: dict, status: str, recorder, error: str | None = None):
     """Record how the run ended: the manifest first (the status matters most, and on a full disk
-    the failed write has just freed its space), then history.csv and curves.png. The last
-    checkpoint is the truth about completed epochs (an interrupt may have come between saving
-    it and updating the other files)."""
+    the failed write has just freed its space), then history.csv and curves.png if the
+    recorder did not draw them. The last checkpoint is the truth about completed epochs (an
+    interrupt may have come between saving it and updating the other files)."""
     meta = None
     if run.last_checkpoint.exists():
         try:
             _, meta = checkpoints.load(run.last_checkpoint, training=True)
             manifest["epochs_completed"] = meta["epochs_completed"]
+            if meta.get("step"):
+                manifest["steps_into_next_epoch"] = meta["step"]
+            else:
+                manifest.pop("steps_into_next_epoch", None)
         except UserError:
             pass
     manifest.update(status=status, finished_at=manifests.now())
@@ -319,7 +479,8 @@ def _end(run: Run, spec, manifest: dict, status: str, error: str | None = None) 
         manifest["error"] = error
     try:
         manifests.write(run, manifest)
-        if meta is not None:
+        drawn = recorder is not None and recorder.curves_epochs
+        if meta is not None and drawn != len(meta["history"]):
             history.write_csv(run.history_file, meta["history"])
             history.plot_curves(run.curves_file, meta["history"], f"{spec.name} ({run.path.name})")
     except OSError as err:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import math
+import re
 import signal
 import threading
 import time
@@ -30,7 +31,7 @@ class Terminated(KeyboardInterrupt):
 class TrainingInterrupted(KeyboardInterrupt):
     """Ctrl-C or SIGTERM during training: the run is saved up to its last completed epoch."""
 
-    def __init__(self, run_dir: Path, epochs_completed: int, epochs: int, signum: int):
+    def __init__(self, run_dir: Path | None, epochs_completed: int, epochs: int, signum: int):
         super().__init__(f"interrupted after epoch {epochs_completed}/{epochs}")
         self.run_dir, self.epochs_completed, self.epochs = run_dir, epochs_completed, epochs
         self.signal = signum
@@ -102,3 +103,28 @@ def reading_errors() -> Iterator[None]:
             f"reading the training data failed: {failed}",
             hint="repair or restore the data, then resume the run",
         )
+
+
+class PeerFailed(UserError):
+    """Another worker of a multi-worker job died or stopped answering."""
+
+
+@contextmanager
+def peer_errors(run) -> Iterator[None]:
+    """A worker that dies (kill -9, a lost machine) makes TensorFlow's coordination service
+    abort the collectives of the others within seconds (heartbeats); this turns that into a
+    one-line error naming the worker. `run`: the run directory, on the chief."""
+    import tensorflow as tf
+
+    try:
+        yield
+    except (tf.errors.UnavailableError, tf.errors.AbortedError, tf.errors.CancelledError) as err:
+        text = tf_message(err)
+        tasks = sorted({int(k) for k in re.findall(r"/job:worker/replica:0/task:(\d+)", text)})
+        who = f"worker {', '.join(map(str, tasks))}" if tasks else "another worker of the job"
+        resume = f"netspec train --resume {run.path}" if run is not None else "--resume"
+        raise PeerFailed(
+            f"{who} stopped answering (its process died or its host is unreachable); "
+            "training stopped on this worker too",
+            hint=f"the run keeps its last checkpoint: start every worker again with {resume}",
+        ) from None

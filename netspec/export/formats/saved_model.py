@@ -109,7 +109,8 @@ def open(path: Path) -> Artifact:
     from netspec.compile import build_model
     from netspec.export.params import InferenceFunction, inference_model
 
-    model = inference_model(build_model(spec), info.preprocessing)
+    # float32, as exported, whatever the spec trained with (netspec.export.precision)
+    model = inference_model(build_model(spec, "float32"), info.preprocessing)
     params = InferenceFunction(model).params
     if {p.name for p in params} != set(values):
         raise UserError(
