@@ -31,7 +31,9 @@ def install() -> None:
         return
     # Later INFO lines (device creation) and WARNING lines: a failed op's warning repeats the
     # error netspec reports in one line (a full disk while saving a SavedModel).
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # In a multi-worker job, a peer that dies makes every survivor log its collectives'
+    # aborts as ERROR lines, around the one-line error netspec gives: leave those out too.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3" if os.environ.get("TF_CONFIG") else "2")
     sys.meta_path.insert(0, _Finder())
 
 

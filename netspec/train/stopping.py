@@ -119,7 +119,7 @@ def peer_errors(run) -> Iterator[None]:
     try:
         yield
     except (tf.errors.UnavailableError, tf.errors.AbortedError, tf.errors.CancelledError) as err:
-        text = tf_message(err)
+        text = str(err)
         tasks = sorted({int(k) for k in re.findall(r"/job:worker/replica:0/task:(\d+)", text)})
         who = f"worker {', '.join(map(str, tasks))}" if tasks else "another worker of the job"
         resume = f"netspec train --resume {run.path}" if run is not None else "--resume"
