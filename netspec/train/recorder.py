@@ -27,6 +27,7 @@ class Recorder:
         self._pending: list[Future] = []
         self._tb_logs: EpochLogs | None = None
         self.curves_epochs = -1  # epochs shown in curves.png
+        self._failed = False  # a checkpoint failed: nothing may be derived from later epochs
 
     def checkpoint(self, state: dict, meta: dict, best: dict | None = None) -> None:
         """Save `state` (checkpoints.snapshot) with `meta`; `best`: weights of a new best epoch."""
@@ -60,11 +61,15 @@ class Recorder:
         self._pending.append(self._thread.submit(function, *args))
 
     def _write_checkpoint(self, state: dict, meta: dict, best: dict | None) -> None:
+        self._failed = True
         if best is not None:
             checkpoints.save(self.run.best_checkpoint, best)
         checkpoints.save(self.run.last_checkpoint, state, meta)
+        self._failed = False
 
     def _write_epoch(self, rows: list[dict], manifest: dict, then) -> None:
+        if self._failed:
+            return  # history.csv and the manifest never show an epoch last.npz lacks
         history.write_csv(self.run.history_file, rows)
         if self._tb_logs is None:
             self._tb_logs = EpochLogs(self.run.tb_dir)

@@ -57,11 +57,13 @@ def parse_devices(text: str) -> tuple[str, int | tuple[int, ...] | None]:
     text = text.strip().lower()
     if text in ("auto", "cpu", "gpu"):
         return text, None
-    if text.isdigit() and int(text) >= 1:
+    if re.fullmatch(r"[0-9]+", text) and int(text) >= 1:
         return "count", int(text)
-    match = re.fullmatch(r"gpu:(\d+(?:,\d+)*)", text)
+    match = re.fullmatch(r"gpu:([0-9]+(?:,[0-9]+)*)", text)
     if match:
-        return "gpu", tuple(int(k) for k in match.group(1).split(","))
+        which = tuple(int(k) for k in match.group(1).split(","))
+        if len(set(which)) == len(which):
+            return "gpu", which
     raise UsageError(
         f"--devices {text!r} is not a device choice",
         hint=f"one of {DEVICES_HELP} (e.g. --devices 2, --devices gpu:0,1)",
@@ -78,6 +80,8 @@ def cluster() -> dict | None:
         workers = config["cluster"]["worker"]
         task = config["task"]
         index = int(task["index"])
+        if not (isinstance(workers, list) and all(isinstance(w, str) for w in workers)):
+            raise TypeError("cluster.worker must be a list of host:port strings")
     except (ValueError, KeyError, TypeError) as err:
         raise UserError(
             f"TF_CONFIG is not a cluster description ({err.__class__.__name__}: {err})",

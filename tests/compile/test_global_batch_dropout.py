@@ -176,6 +176,16 @@ def test_mixed_precision_drops_the_same_units(precision):
         )
 
 
+def test_keras_dropout_would_drop_other_units_under_mixed_precision():
+    """Why the noise is float32: Keras's Dropout draws it in bfloat16 under mixed_bfloat16, and
+    a mixed run would then drop other units than the float32 run (the check above can fail)."""
+    x = inputs()
+    expected = np.asarray(keras.layers.Dropout(RATE, seed=SEED)(x, training=True)) == 0
+    with dtype_policy("mixed_bfloat16"):
+        mixed = keras.layers.Dropout(RATE, seed=SEED)
+    assert not np.array_equal(np.asarray(mixed(x, training=True)) == 0, expected)
+
+
 def test_mixed_precision_rows_of_the_global_mask():
     x = inputs()
     with dtype_policy("mixed_bfloat16"):

@@ -36,7 +36,7 @@ DIGITS = {
         {"type": "dense", "name": "logits", "units": 10},
     ],
     "train": {
-        "epochs": 2,
+        "epochs": 6,  # confident enough that bfloat16 rounding flips < 1% of the test split
         "batch_size": 32,
         "seed": 5,
         "learning_rate": 0.01,
