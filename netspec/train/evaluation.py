@@ -18,7 +18,7 @@ from netspec.errors import UsageError, UserError
 from netspec.runs import Run, open_run
 from netspec.train import figures
 
-PREDICT_BATCH = 500  # examples per model call when evaluating; memory is no concern there
+PREDICT_BATCH = 1000  # examples per model call when evaluating; memory is no concern there
 
 
 @dataclass

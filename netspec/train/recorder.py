@@ -4,20 +4,26 @@ The training loop takes a snapshot of the variables (a copy in memory, milliseco
 it here; one background thread writes, in the order they came: the checkpoint (the truth about
 how far the run got: weights, RNG and optimizer state, history rows, early-stopping state, and
 within an epoch the steps done of it), then the files derived from it (history.csv, TensorBoard
-scalars, curves.png, the manifest). A write that fails is raised in the training thread at its
-next hand-over, or at `flush`. `kill -9` loses at most what was not yet written: every file is
-replaced atomically (netspec.files), so each is a previous state or the new one.
+scalars, curves.png at most every CURVES_EVERY seconds and at the end, the manifest). A write
+that fails is raised in the training thread at its next hand-over, or at `flush`. `kill -9`
+loses at most what was not yet written: every file is replaced atomically (netspec.files), so
+each is a previous state or the new one.
 """
 
 from __future__ import annotations
 
 import copy
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from netspec.runs import Run, checkpoints
 from netspec.runs import manifest as manifests
 from netspec.train import history
 from netspec.train.tb_logs import EpochLogs
+
+# Drawing curves.png takes a core for a few tenths of a second, which on a small machine is
+# taken from training: it is redrawn at most this often, and when the run ends.
+CURVES_EVERY = 30.0  # seconds
 
 
 class Recorder:
@@ -27,6 +33,7 @@ class Recorder:
         self._pending: list[Future] = []
         self._tb_logs: EpochLogs | None = None
         self.curves_epochs = -1  # epochs shown in curves.png
+        self._drawn = time.monotonic()  # when curves.png was last drawn
         self._failed = False  # a checkpoint failed: nothing may be derived from later epochs
 
     def checkpoint(self, state: dict, meta: dict, best: dict | None = None) -> None:
@@ -38,6 +45,10 @@ class Recorder:
         """After an epoch's checkpoint: history.csv, TensorBoard, curves.png, the manifest;
         then `then()` (the epoch's progress line: shown once the epoch is saved)."""
         self._submit(self._write_epoch, copy.deepcopy(rows), copy.deepcopy(manifest), then)
+
+    def curves(self, rows: list[dict]) -> None:
+        """Draw curves.png of every epoch, unless it shows them already (the run's end)."""
+        self._submit(self._draw, copy.deepcopy(rows), True)
 
     def flush(self) -> None:
         """Wait for every write handed over; raise the first that failed."""
@@ -67,6 +78,13 @@ class Recorder:
         checkpoints.save(self.run.last_checkpoint, state, meta)
         self._failed = False
 
+    def _draw(self, rows: list[dict], now: bool = False) -> None:
+        if self._failed or self.curves_epochs == len(rows):
+            return
+        if now or time.monotonic() - self._drawn >= CURVES_EVERY:
+            history.plot_curves(self.run.curves_file, rows, self.title)
+            self.curves_epochs, self._drawn = len(rows), time.monotonic()
+
     def _write_epoch(self, rows: list[dict], manifest: dict, then) -> None:
         if self._failed:
             return  # history.csv and the manifest never show an epoch last.npz lacks
@@ -74,8 +92,7 @@ class Recorder:
         if self._tb_logs is None:
             self._tb_logs = EpochLogs(self.run.tb_dir)
         self._tb_logs.write(rows[-1]["epoch"], rows[-1])
-        history.plot_curves(self.run.curves_file, rows, self.title)
-        self.curves_epochs = len(rows)
+        self._draw(rows)
         manifests.write(self.run, manifest)
         if then is not None:
             then()

@@ -246,23 +246,30 @@ def _fit(run, spec, data, model, optimizer, manifest: dict, meta: dict, quiet: b
     try:
         try:
             with peer_errors(run):
-                _epochs(
+                rows = _epochs(
                     spec, data, model, optimizer, manifest, meta, stopper, reporter, recorder, place
                 )
+            if recorder is not None:
+                recorder.curves(rows)  # drawn while the final metrics are computed
+            if (
+                stopper is not None
+                and stopper.restore_best
+                and run
+                and run.best_checkpoint.exists()
+            ):
+                best, _ = checkpoints.load(run.best_checkpoint)
+                checkpoints.assign(checkpoints.model_weights(model), best, run.best_checkpoint)
+            if run is None:
+                _worker_weights(model, place)
+                return None
+            checkpoints.save(run.final_weights, checkpoints.model_weights(model))
+            files.write_json(run.metrics_file, _final_metrics(model, spec, data, manifest))
         finally:
             try:
                 if recorder is not None:
                     recorder.close()
             finally:
                 reporter.close()
-        if stopper is not None and stopper.restore_best and run and run.best_checkpoint.exists():
-            best, _ = checkpoints.load(run.best_checkpoint)
-            checkpoints.assign(checkpoints.model_weights(model), best, run.best_checkpoint)
-        if run is None:
-            _worker_weights(model, place)
-            return None
-        checkpoints.save(run.final_weights, checkpoints.model_weights(model))
-        files.write_json(run.metrics_file, _final_metrics(model, spec, data, manifest))
     except KeyboardInterrupt as interrupt:
         if run is not None:
             _end(run, spec, manifest, INTERRUPTED, recorder)
@@ -353,6 +360,7 @@ def _epochs(spec, data, model, optimizer, manifest, meta, stopper, reporter, rec
         else:
             reporter.end_epoch(row, epochs)
         start, partial, sums = 0, {}, EpochSums(trainer.metrics)
+    return rows
 
 
 def _meta(epochs_completed: int, rows, stopper, **progress) -> dict:

@@ -98,12 +98,21 @@ def test_checkpoint_then_files_in_order_off_thread(run, recorder):
             list(range(1, epoch + 1)),
             epoch,
         )
-        assert s["curves"] and s["tb"]
+        assert s["tb"]
     arrays, _ = checkpoints.load(run.last_checkpoint, training=True)
     np.testing.assert_array_equal(arrays["fc/kernel"], state(3)["fc/kernel"])
-    assert recorder.curves_epochs == 3
+    assert not run.curves_file.exists()  # drawn every CURVES_EVERY seconds, or at the end
     assert run.manifest()["epochs_completed"] == 3
     assert not run.best_checkpoint.exists()
+
+
+def test_curves_are_redrawn_once_enough_time_has_passed(run, recorder, monkeypatch):
+    monkeypatch.setattr("netspec.train.recorder.CURVES_EVERY", 0.0)
+    for epoch in (1, 2):
+        record_epoch(recorder, epoch)
+    recorder.close()
+    assert run.curves_file.read_bytes().startswith(b"\x89PNG")
+    assert recorder.curves_epochs == 2
 
 
 def test_a_best_epoch_is_saved_before_the_checkpoint(run, recorder):
