@@ -1,18 +1,24 @@
-"""Training speed of `netspec train` against the same network written by hand in plain Keras.
+"""Training speed of `netspec train`: against plain Keras, across precisions, across devices.
 
-    python benchmarks/train_throughput.py [--rounds R] [--set PATH=VALUE]...
+    python benchmarks/train_throughput.py [--compare keras|precision|devices] [--rounds R]
+                                          [--set PATH=VALUE]...
 
-Trains specs/cnn.yaml through `netspec.train.train` and runs train_plain_keras_cnn.py (same
-layers, batch size, optimizer, schedule, epochs, mnist_5k data), each in a fresh process,
-alternating for R rounds so that load from other processes hits both alike. Reports the median
-examples/second
-  - of the epochs: netspec's per-epoch wall times (training and validation) against the
-    plain script's `fit` call;
-  - end to end: netspec's whole `train()` (data, model, epochs with checkpoints, logs and
-    history, final metrics on every split, curves.png) against the plain script's data
-    loading, model, fit and test evaluation;
-and the ratios (netspec / plain), and the peak resident memory of each process. `--set`
-changes the spec for netspec's side only (e.g. train.steps_per_execution=32).
+Each side trains in a fresh process, the sides alternating for R rounds (default 5) so that
+load from other processes hits them alike; reported are medians of examples/second
+  - of the epochs: netspec's per-epoch wall times (training and validation; the plain
+    script's `fit` call);
+  - end to end: the whole run (data, model, epochs with checkpoints, logs and history, final
+    metrics on every split, curves.png; the plain script's data loading, model, fit and test
+    evaluation);
+the ratio of the sides, and the peak resident memory of each process.
+
+--compare keras (default): specs/cnn.yaml through `netspec.train.train` against
+    train_plain_keras_cnn.py (same layers, batch size, optimizer, schedule, epochs, mnist_5k).
+--compare precision: specs/cnn_pool.yaml (4 epochs) with train.precision mixed_bfloat16
+    against float32.
+--compare devices: specs/cnn.yaml on 2 devices (`--devices 2`: logical CPUs on a host
+    without GPUs) against 1.
+`--set` changes the spec of netspec's sides (e.g. train.steps_per_execution=8).
 """
 
 import argparse
@@ -26,17 +32,17 @@ import tempfile
 import time
 from pathlib import Path
 
-SPEC = Path(__file__).parents[1] / "specs" / "cnn.yaml"
+SPECS = Path(__file__).parents[1] / "specs"
 PLAIN = Path(__file__).with_name("train_plain_keras_cnn.py")
 
 
-def netspec_child(out: str, overrides: list[str]) -> None:
-    """Runs in the child: train SPEC into `out`, print the timings as one JSON line."""
+def netspec_child(out: str, spec: str, devices: str, overrides: list[str]) -> None:
+    """Runs in the child: train `spec` into `out`, print the timings as one JSON line."""
     from netspec.spec import load
     from netspec.train.session import train  # imports TensorFlow, as the plain script does
 
     start = time.perf_counter()
-    run = train(load(SPEC, overrides), out=out, quiet=True)
+    run = train(load(spec, overrides), out=out, quiet=True, devices=devices)
     seconds = time.perf_counter() - start
     with open(run / "history.csv", newline="") as f:
         rows = list(csv.DictReader(f))
@@ -65,49 +71,65 @@ def measure(command: list[str]) -> dict:
     return {**result, "peak_rss_mib": usage.ru_maxrss / 1024}
 
 
+def sides(compare: str, overrides: list[str]) -> dict[str, tuple[str, str, list[str]] | None]:
+    """name -> (spec, devices, overrides) of a netspec side; None: the plain Keras script.
+    The first side is the baseline of the ratio."""
+    cnn, pool = str(SPECS / "cnn.yaml"), str(SPECS / "cnn_pool.yaml")
+    if compare == "keras":
+        return {"plain keras": None, "netspec": (cnn, "auto", overrides)}
+    if compare == "precision":
+        short = ["train.epochs=4", *overrides]
+        return {
+            "float32": (pool, "auto", short),
+            "mixed_bfloat16": (pool, "auto", [*short, "train.precision=mixed_bfloat16"]),
+        }
+    return {"1 device": (cnn, "1", overrides), "2 devices": (cnn, "2", overrides)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--compare", choices=("keras", "precision", "devices"), default="keras")
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        return netspec_child(args.child, args.set)
+        return netspec_child(*args.child, args.set)
 
-    results = {"netspec": [], "plain keras": []}
+    compared = sides(args.compare, args.set)
+    results = {name: [] for name in compared}
     with tempfile.TemporaryDirectory() as tmp:
         for round_ in range(args.rounds):
-            results["netspec"].append(
-                measure(
-                    [
-                        sys.executable,
-                        __file__,
-                        "--child",
-                        f"{tmp}/run{round_}",
-                        *(f"--set={o}" for o in args.set),
-                    ]
-                )
-            )
-            results["plain keras"].append(measure([sys.executable, str(PLAIN)]))
+            for k, (name, side) in enumerate(compared.items()):
+                if side is None:
+                    command = [sys.executable, str(PLAIN)]
+                else:
+                    spec, devices, overrides = side
+                    out = f"{tmp}/run{round_}-{k}"
+                    command = [sys.executable, __file__, "--child", out, spec, devices]
+                    command += [f"--set={o}" for o in overrides]
+                results[name].append(measure(command))
 
     def median(name, key):
         return statistics.median(r[key] for r in results[name])
 
     changes = f" with {', '.join(args.set)}" if args.set else ""
-    print(f"{SPEC.name}{changes}, {args.rounds} rounds, median examples/second (higher is better)")
+    print(
+        f"--compare {args.compare}{changes}, {args.rounds} rounds, median examples/second "
+        "(higher is better)"
+    )
     speeds = {}
     for name in results:
         examples = median(name, "examples")
         speeds[name] = (examples / median(name, "fit_seconds"), examples / median(name, "seconds"))
         print(
-            f"  {name:12s} epochs {speeds[name][0]:7.0f}   end to end {speeds[name][1]:7.0f}"
+            f"  {name:14s} epochs {speeds[name][0]:7.0f}   end to end {speeds[name][1]:7.0f}"
             f"   test accuracy {median(name, 'test_accuracy'):.4f}"
             f"   peak RSS {median(name, 'peak_rss_mib'):.0f} MiB"
         )
-    epochs_ratio, total_ratio = (a / b for a, b in zip(speeds["netspec"], speeds["plain keras"]))
-    print(
-        f"  ratio netspec / plain keras: epochs {epochs_ratio:.2f}   end to end {total_ratio:.2f}"
-    )
+    base, other = list(speeds)
+    epochs_ratio, total_ratio = (a / b for a, b in zip(speeds[other], speeds[base]))
+    print(f"  ratio {other} / {base}: epochs {epochs_ratio:.2f}   end to end {total_ratio:.2f}")
 
 
 if __name__ == "__main__":

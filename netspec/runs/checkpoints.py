@@ -47,7 +47,16 @@ def model_weights(model) -> dict[str, object]:
 
 def optimizer_state(optimizer) -> dict[str, object]:
     """The optimizer's variables by name (`iteration`, `conv1_kernel_momentum`), without the
-    optimizer's own name, which Keras numbers per process (`adam`, `adam_1`, ...)."""
+    optimizer's own name, which Keras numbers per process (`adam`, `adam_1`, ...). A loss-scale
+    wrapper (mixed_float16) keeps its own variables, which share names with the wrapped
+    optimizer's (`iteration`), under `loss_scale/`."""
+    inner = getattr(optimizer, "inner_optimizer", None)
+    if inner is not None:
+        own = [v for v in optimizer.variables if not any(v is w for w in inner.variables)]
+        return {
+            **optimizer_state(inner),
+            **{f"{OPTIMIZER}loss_scale/{variable.name}": variable for variable in own},
+        }
     state = {OPTIMIZER + variable.name: variable for variable in optimizer.variables}
     if len(state) != len(optimizer.variables):
         raise RuntimeError(
