@@ -198,7 +198,12 @@ TRAIN = {
             },
         ),
     ),
-    "batch_size": Field(POS_INT, "Examples per step.", 100),
+    "batch_size": Field(
+        POS_INT,
+        "Examples per step in all: the global batch, split across replicas when training on "
+        "several devices or workers (the learning rate is not rescaled).",
+        100,
+    ),
     "epochs": Field(POS_INT, "Passes over the training split.", 10),
     "seed": Field(NON_NEG_INT, "Seed for initial weights, dropout, shuffling and splits.", 0),
     "metrics": Field(

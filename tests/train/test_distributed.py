@@ -236,6 +236,25 @@ def test_a_worker_started_by_hand_stops_when_its_peer_is_killed(tmp_path):
     assert manifest["status"] == "failed" and manifest["epochs_completed"] >= 1
 
 
+def test_a_run_resumed_on_another_topology_warns_and_matches_to_rounding(tmp_path):
+    spec = write_spec(tmp_path, SPEC, "split", train={**SPEC["train"], "epochs": 3})
+    netspec(spec, "--out", "reference", "--quiet", cwd=tmp_path)
+    child = helpers.start_training(spec, "--out", "run", cwd=tmp_path)
+    try:
+        helpers.wait_for_line(child, "epoch 1/3")  # printed once the epoch is saved
+    finally:
+        child.kill()
+        child.wait()
+
+    resumed = netspec("--resume", tmp_path / "run", "--devices", "2", "--quiet", cwd=tmp_path)
+    assert "trained on 1 replica(s) in 1 worker(s) and continues on 2 in 1" in resumed.stderr
+    run, reference = tmp_path / "run", tmp_path / "reference"
+    assert largest_difference(helpers.final_weights(run), helpers.final_weights(reference)) <= (
+        TOLERANCE
+    )
+    assert helpers.manifest(run)["topology"]["replicas"] == 2
+
+
 def test_a_mid_epoch_checkpoint_resumes_bit_for_bit(tmp_path):
     """train.checkpoint_every: a kill -9 within an epoch loses at most that many steps."""
     from netspec.train import train

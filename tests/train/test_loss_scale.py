@@ -49,3 +49,19 @@ def test_its_state_checkpoints_without_name_clashes(trained):
     assert "@optimizer/iteration" in state  # the wrapped optimizer's, as in float32 runs
     assert {"@optimizer/loss_scale/dynamic_scale", "@optimizer/loss_scale/iteration"} <= set(state)
     assert int(state["@optimizer/iteration"].numpy()) == 4
+
+
+def test_training_mixed_float16_without_a_gpu_is_a_one_line_error(tmp_path, netspec_process):
+    import tensorflow as tf
+
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("this host has a GPU")
+    train = {**helpers.TINY["train"], "precision": "mixed_float16"}
+    spec = write_spec(tmp_path, helpers.TINY, "tiny", train=train)
+    result = netspec_process("train", spec, "--out", "run", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "error: train.precision mixed_float16 needs a GPU; this host has none",
+        "  hint: use mixed_bfloat16 on CPU, or float32",
+    ]
+    assert not (tmp_path / "run").exists()
