@@ -120,7 +120,9 @@ def _predictor(model):
     if model not in _PREDICTORS:
         import tensorflow as tf
 
-        _PREDICTORS[model] = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+        _PREDICTORS[model] = tf.function(
+            lambda x: model(x, training=False), reduce_retracing=True, autograph=False
+        )
     return _PREDICTORS[model]
 
 
