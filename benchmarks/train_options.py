@@ -1,49 +1,49 @@
-"""What jit_compile, steps_per_execution and the input pipeline buy when training on this CPU.
+"""What jit_compile and steps_per_execution buy in netspec's training loop on this machine.
 
     python benchmarks/train_options.py [SPEC] [--epochs N] [--rounds R]   (default specs/cnn.yaml)
 
-Builds the spec's model and data once per variant, trains one warm-up epoch (tracing, XLA
-compilation), then times `--epochs` more; variants run interleaved for `--rounds` rounds so
-that load from other processes hits them alike. Prints the median examples/second of each
-variant and its ratio to the baseline: what `netspec train` feeds the model (batching.py),
-no XLA, one step per execution.
+Builds the spec's model once per variant and trains it with netspec's loop (loop.TrainStep on
+the pipeline's batches): one warm-up epoch (tracing, XLA compilation), then `--epochs` more,
+timed; variants run interleaved for `--rounds` rounds so that load from other processes hits
+them alike. Prints the median examples/second of each variant and its ratio to the baseline:
+no XLA, one step per call into TensorFlow.
 """
 
 import argparse
 import statistics
 import time
 
-VARIANTS = {  # name: (jit_compile, steps_per_execution, data)
-    "baseline (netspec train's batches)": (False, 1, "batches"),
-    "steps_per_execution=8": (False, 8, "batches"),
-    "steps_per_execution=32": (False, 32, "batches"),
-    "jit_compile": (True, 1, "batches"),
-    "jit_compile + steps_per_execution=8": (True, 8, "batches"),
-    "numpy arrays to fit": (False, 1, "numpy"),
+VARIANTS = {  # name: (jit_compile, steps_per_execution)
+    "baseline (1 step per call)": (False, 1),
+    "steps_per_execution=8": (False, 8),
+    "steps_per_execution=32": (False, 32),
+    "jit_compile": (True, 1),
+    "jit_compile + steps_per_execution=32": (True, 32),
 }
 
 
-def measure(spec, data, jit: bool, steps: int, source: str, epochs: int) -> float:
+def measure(spec, data, jit: bool, per_call: int, epochs: int) -> float:
     import keras
 
-    from netspec.compile import build_model, compile_model
     from netspec.data.pipeline import Batches
+    from netspec.train import loop, session, topology
 
-    spec.doc["train"].update(jit_compile=jit, steps_per_execution=steps)
+    place = session.Placement(*topology.make("auto"))
     keras.utils.set_random_seed(1)
-    model = build_model(spec)
-    compile_model(model, spec, steps_per_epoch=len(data.train) // spec.train["batch_size"])
-    train = data.train.materialized()
-    if source == "numpy":
-        inputs = dict(
-            x=train.x.astype("float32"), y=train.labels, batch_size=spec.train["batch_size"]
-        )
-    else:
-        inputs = dict(x=Batches(train, spec, data.num_classes).epoch(0))
-    model.fit(**inputs, epochs=1, verbose=0, shuffle=False)
+    model = session._model(spec, place)
+    step = loop.TrainStep(model, session._optimizer(model, spec, place), spec, place.strategy, jit)
+    batches = Batches(data.train, spec, data.num_classes)
+
+    def train(epoch: int) -> None:
+        steps = loop.distributed_epoch(place.strategy, place.topology, batches, epoch)
+        for _, count in loop.chunks(batches.steps, 0, per_call, None):
+            step.run(steps, count)
+
+    train(0)
     start = time.perf_counter()
-    model.fit(**inputs, epochs=epochs, verbose=0, shuffle=False)
-    return epochs * len(train) / (time.perf_counter() - start)
+    for epoch in range(1, epochs + 1):
+        train(epoch)
+    return epochs * len(data.train) / (time.perf_counter() - start)
 
 
 def main() -> None:

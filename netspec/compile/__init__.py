@@ -1,13 +1,12 @@
-"""Spec -> Keras: the model (`build_model`) and its training setup (`compile_model`)."""
+"""Spec -> Keras: the model (`build_model`), its optimizer, schedule and loss."""
 
 from netspec.compile.model import build_model, rescaling
-from netspec.compile.training import build_loss, build_optimizer, compile_model, learning_rate
+from netspec.compile.training import build_loss, build_optimizer, learning_rate
 
 __all__ = [
     "build_loss",
     "build_model",
     "build_optimizer",
-    "compile_model",
     "learning_rate",
     "rescaling",
 ]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import keras
 
 from netspec.spec import Spec
@@ -72,32 +70,3 @@ def build_loss(spec: Spec) -> keras.losses.Loss:
             from_logits=True, label_smoothing=loss["label_smoothing"]
         )
     return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-
-
-def build_metrics(spec: Spec) -> list:
-    one_hot = spec.train["loss"]["labels"] == "one_hot"
-    made = {
-        "accuracy": lambda: (
-            keras.metrics.CategoricalAccuracy(name="accuracy")
-            if one_hot
-            else keras.metrics.SparseCategoricalAccuracy(name="accuracy")
-        ),
-        "top5_accuracy": lambda: (
-            keras.metrics.TopKCategoricalAccuracy(5, name="top5_accuracy")
-            if one_hot
-            else keras.metrics.SparseTopKCategoricalAccuracy(5, name="top5_accuracy")
-        ),
-    }
-    return [made[name]() for name in spec.train["metrics"]]
-
-
-def compile_model(model: keras.Model, spec: Spec, steps_per_epoch: int | None = None) -> None:
-    """Compile `model` for training as `spec.train` says."""
-    train = spec.train
-    model.compile(
-        optimizer=build_optimizer(spec),
-        loss=build_loss(spec),
-        metrics=build_metrics(spec),
-        jit_compile=train["jit_compile"],
-        steps_per_execution=min(train["steps_per_execution"], steps_per_epoch or math.inf),
-    )

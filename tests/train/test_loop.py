@@ -174,3 +174,26 @@ def test_rows_of_one_shard_are_the_whole_batch():
     offsets, totals = batches_of(103).rows()
     assert offsets.tolist() == [0] * 11
     assert totals.tolist() == [10] * 10 + [3]
+
+
+@pytest.mark.slow
+def test_jit_compile_trains_the_same_function_through_xla(tmp_path):
+    """train.jit_compile compiles each replica's step with XLA: other kernels, the same
+    training. (Not the same dropout masks: XLA's stateless RNG draws other numbers.)"""
+    from netspec.train import train
+    from tests.helpers import write_spec
+    from tests.train import helpers
+
+    runs = {}
+    layers = [layer for layer in helpers.TINY["layers"] if layer["type"] != "dropout"]
+    for jit in (False, True):
+        short = {**helpers.TINY["train"], "epochs": 1, "jit_compile": jit}
+        spec = write_spec(tmp_path, helpers.TINY, f"tiny-{jit}", train=short, layers=layers)
+        runs[jit] = helpers.final_weights(train(spec, out=tmp_path / f"run-{jit}", quiet=True))
+    differences = {
+        key: float(np.abs(value - runs[True][key]).max() / max(np.abs(value).max(), 1e-12))
+        for key, value in runs[False].items()
+    }
+    assert max(differences.values()) > 0  # XLA's kernels did run
+    # fused kernels round differently, and 100 steps carry that to ~1% of a few weights
+    assert max(differences.values()) <= 0.05, differences
