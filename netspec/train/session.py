@@ -373,7 +373,10 @@ def _meta(epochs_completed: int, rows, stopper, **progress) -> dict:
 
 
 def _validation(model, spec, data) -> dict:
-    """val_loss (cross-entropy, without regularization) and the metrics on the validation split."""
+    """val_loss (cross-entropy, without regularization) and the metrics on the validation split.
+
+    Every worker computes it (on identical weights): early stopping must stop them all at the
+    same epoch, or the ones left would wait for the others' gradients."""
     if data.validation is None:
         return {}
     result = evaluate_model(model, data.validation, spec, data.class_names)
