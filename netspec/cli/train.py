@@ -26,7 +26,7 @@ def train(
     resume: bool = typer.Option(
         False,
         "--resume",
-        help="Continue an interrupted or killed run from its last completed epoch.",
+        help="Continue an interrupted or killed run from its last checkpoint.",
     ),
     quiet: bool = typer.Option(
         False, "--quiet", "-q", help="No progress; print only the run directory."
