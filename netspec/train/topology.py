@@ -166,6 +166,9 @@ def _multi_worker(config: dict, names: list[str]):
             "several logical CPU devices per worker are not supported in a multi-worker job",
             hint="one CPU per worker (--devices cpu), or GPUs",
         )
+    gpus = tf.config.list_physical_devices("GPU")
+    if names[0].startswith("/gpu:") and len(names) < len(gpus):  # it takes every visible GPU
+        tf.config.set_visible_devices([gpus[int(n.split(":")[1])] for n in names], "GPU")
     workers = len(config["cluster"]["worker"])
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
     index = config["task"]["index"]
