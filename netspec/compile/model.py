@@ -7,6 +7,7 @@ import keras
 from netspec.compile.precision import FLOAT32, dtype_policy, resolve
 from netspec.layers import LAYER_TYPES, BuildContext
 from netspec.spec import Spec
+from netspec.spec.sections import CAST, SCALE
 from netspec.spec.seeds import layer_seed
 
 # The last layer of a mixed-precision model: casts the logits to float32, holds no variables.
@@ -36,12 +37,12 @@ def _build(spec: Spec, mixed: bool) -> keras.Model:
     )
     x = inputs
     if spec_input["dtype"] != "float32":
-        x = keras.layers.Identity(dtype="float32", name=f"{spec_input['name']}_cast")(x)
+        x = keras.layers.Identity(dtype="float32", name=spec_input["name"] + CAST)(x)
     if spec_input["scale"]:
         scale, offset = rescaling(spec_input["scale"])
-        x = keras.layers.Rescaling(
-            scale, offset, dtype="float32", name=f"{spec_input['name']}_scale"
-        )(x)
+        x = keras.layers.Rescaling(scale, offset, dtype="float32", name=spec_input["name"] + SCALE)(
+            x
+        )
     shape = tuple(spec_input["shape"])
     for layer, info in zip(spec.layers, spec.layer_infos()):
         kind = LAYER_TYPES[layer["type"]]

@@ -53,6 +53,12 @@ class LayerType:
     flops: Callable[[dict, Shape, Shape], int] = lambda layer, i, o: 0
     normalize: Callable[[dict], dict] = lambda layer: layer
     example: dict = field(default_factory=dict)
+    # Parameters that training updates by gradient (None: all of them); batch_norm's moving
+    # statistics are parameters but not trained.
+    trainable: Callable[[dict, Shape, Shape], int] | None = None
+    # Variable-free Keras layers the builder may add before the layer, as name suffixes and
+    # what they are: their names are taken as well (`conv1_pad`).
+    helpers: tuple[tuple[str, str], ...] = ()
 
     def all_fields(self) -> dict[str, Field]:
         head = {

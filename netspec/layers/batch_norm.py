@@ -42,6 +42,7 @@ BATCH_NORM = LayerType(
     infer=lambda layer, shape: shape,
     params=params,
     flops=lambda layer, inp, out: 2 * elements(out),
+    trainable=lambda layer, inp, out: inp[-1] * (int(layer["center"]) + int(layer["scale"])),
     build=build,
     example={"name": "bn1"},
 )

@@ -20,6 +20,7 @@ from netspec.layers.base import (
 )
 
 MIRROR_MODES = ("reflect", "symmetric")
+PAD = "_pad"  # suffix of the padding step's name
 
 PADDING = Field(
     {
@@ -120,11 +121,11 @@ def build(layer, x, ctx: BuildContext):
 
     explicit = pads(layer, ctx.input_shape)
     if explicit and layer["padding"] in MIRROR_MODES:
-        from netspec.compile.padding import MirrorPad
+        from netspec.layers.mirror_pad import MirrorPad
 
-        x = MirrorPad(explicit, layer["padding"], name=f"{layer['name']}_pad")(x)
+        x = MirrorPad(explicit, layer["padding"], name=layer["name"] + PAD)(x)
     elif explicit:
-        x = layers.ZeroPadding2D(explicit, name=f"{layer['name']}_pad")(x)
+        x = layers.ZeroPadding2D(explicit, name=layer["name"] + PAD)(x)
     return layers.Conv2D(
         layer["filters"],
         layer["kernel"],
@@ -154,4 +155,5 @@ CONV2D = LayerType(
     build=build,
     normalize=normalize,
     example={"name": "conv1", "filters": 6, "kernel": 6, "stride": 1, "activation": "relu"},
+    helpers=((PAD, "the padding step"),),
 )

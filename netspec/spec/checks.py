@@ -8,8 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from netspec.data.sources import SOURCES
+from netspec.layers import LAYER_TYPES
 from netspec.spec.diagnostics import Diagnostic, dotted
 from netspec.spec.names import layer_names
+from netspec.spec.sections import INPUT_STEPS
 from netspec.spec.shapes import infer
 from netspec.spec.yamlpos import Document
 
@@ -17,18 +19,16 @@ PROBABILITY_ACTIVATIONS = ("softmax", "sigmoid")
 
 
 def check_names(doc: Document, layers: list, input_name: str):
-    """Unique layer names (given or automatic), counting the helper steps the model adds:
-    conv2d's `<name>_pad` and the input's `<input>_cast` and `<input>_scale` (netspec.compile)."""
-    seen = {
-        input_name: "input.name",
-        f"{input_name}_cast": "the input's cast step",
-        f"{input_name}_scale": "the input's scaling step",
-    }
+    """Unique layer names (given or automatic), counting the helper steps the model adds: the
+    input's (sections.INPUT_STEPS) and those a layer type declares (LayerType.helpers)."""
+    seen = {input_name: "input.name"}
+    seen.update((input_name + suffix, what) for suffix, what in INPUT_STEPS)
     for i, (layer, name) in enumerate(zip(layers, layer_names(layers))):
         if not isinstance(layer, dict) or not isinstance(name, str):
             continue
-        helper = f"{name}_pad"  # see netspec.layers.conv2d
-        for taken in (name, helper) if layer.get("type") == "conv2d" else (name,):
+        kind = LAYER_TYPES.get(layer["type"]) if isinstance(layer.get("type"), str) else None
+        helpers = [(name + suffix, what) for suffix, what in (kind.helpers if kind else ())]
+        for taken in (name, *(helper for helper, _ in helpers)):
             if taken in seen:
                 auto = "name" not in layer
                 hint = (
@@ -46,7 +46,8 @@ def check_names(doc: Document, layers: list, input_name: str):
                 )
                 break
         seen[name] = dotted(("layers", i))
-        seen.setdefault(helper, f"the padding step of {dotted(('layers', i))}")
+        for helper, what in helpers:
+            seen.setdefault(helper, f"{what} of {dotted(('layers', i))}")
 
 
 def check_shapes(

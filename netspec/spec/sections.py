@@ -22,6 +22,11 @@ from netspec.fields import (
 RANGE = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
 SCALE_PRESETS = {"unit": [0.0, 1.0], "centered": [-0.5, 0.5]}
 
+# The model's steps between its input and the first layer (netspec.compile.model), as suffixes
+# of the input's name and what they are: their names are taken.
+CAST, SCALE = "_cast", "_scale"
+INPUT_STEPS = ((CAST, "the input's cast step"), (SCALE, "the input's scaling step"))
+
 INPUT = {
     "name": Field(NAME, f"Input name, used by exported artifacts ({NAME_RULE}).", "image"),
     "shape": Field(

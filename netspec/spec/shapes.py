@@ -18,6 +18,7 @@ class LayerInfo:
     output_shape: tuple
     params: int
     flops: int  # multiply-adds count as 2
+    trainable: int  # of params
 
     @property
     def activation_bytes(self) -> int:
@@ -46,6 +47,8 @@ def infer(layers: list[dict], input_shape) -> tuple[list[LayerInfo], tuple | Non
                     hint="the input is too small for this many strides/pools",
                 ),
             )
+        params = kind.params(layer, shape, out)
+        trainable = params if kind.trainable is None else kind.trainable(layer, shape, out)
         infos.append(
             LayerInfo(
                 i,
@@ -53,8 +56,9 @@ def infer(layers: list[dict], input_shape) -> tuple[list[LayerInfo], tuple | Non
                 layer["type"],
                 shape,
                 out,
-                kind.params(layer, shape, out),
+                params,
                 kind.flops(layer, shape, out),
+                trainable,
             )
         )
         shape = out

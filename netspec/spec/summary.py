@@ -7,10 +7,6 @@ from netspec.spec.loader import Spec
 
 def summarize(spec: Spec) -> dict:
     infos = spec.layer_infos()
-    trainable = sum(info.params for info in infos if info.type != "batch_norm")
-    trainable += sum(
-        info.params // 2 for info in infos if info.type == "batch_norm" and info.params
-    )
     return {
         "name": spec.name,
         "input": {"name": spec.input["name"], "shape": spec.input["shape"]},
@@ -25,7 +21,7 @@ def summarize(spec: Spec) -> dict:
             for i in infos
         ],
         "params": sum(i.params for i in infos),
-        "trainable_params": trainable,
+        "trainable_params": sum(i.trainable for i in infos),
         "flops_per_example": sum(i.flops for i in infos),
         "activation_bytes_per_example": sum(i.activation_bytes for i in infos),
     }

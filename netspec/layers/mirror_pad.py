@@ -1,4 +1,7 @@
-"""MirrorPad: reflect/symmetric padding as a variable-free Keras layer (Keras has only zeros)."""
+"""MirrorPad: reflect/symmetric padding as a variable-free Keras layer (Keras has only zeros).
+
+Imported by conv2d's builder only (this module imports Keras; netspec.layers itself must not).
+"""
 
 import keras
 

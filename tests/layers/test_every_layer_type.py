@@ -1,0 +1,105 @@
+"""One harness for every registered layer type: a new type cannot skip it.
+
+Each type's schema example, placed in a small network, must pass the schema and the static
+checks, and the Keras model built from it must agree with the type's own rules: output shape,
+parameter count, trainable parameter count, and the names of its variables
+(`<name>/<param>`) and of the helper steps it declares. (FLOPs have no Keras counterpart to
+compare with; tests/spec/test_layers.py checks them by hand.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from netspec.compile import build_model
+from netspec.errors import UserError
+from netspec.layers import LAYER_TYPES
+from netspec.spec import load
+from tests.helpers import write_spec
+
+INPUTS = ([28, 28, 1], [784])  # the first a type's example accepts is used
+
+
+def spec_with(kind, tmp_path):
+    """The example of `kind` between an input it accepts and a logits layer."""
+    layer = {**kind.example, "type": kind.name, "name": "probe"}
+    for shape in INPUTS:
+        doc = {
+            "name": "harness",
+            "input": {"shape": shape},
+            "layers": [layer, {"type": "flatten"}, {"type": "dense", "name": "logits", "units": 3}],
+            "data": {"source": "synthetic", "classes": 3, "examples": 30},
+        }
+        try:
+            return load(write_spec(tmp_path, doc, f"harness-{len(shape)}"))
+        except UserError:
+            continue
+    raise AssertionError(f"the example of {kind.name} fits none of the inputs {INPUTS}")
+
+
+@pytest.fixture(params=sorted(LAYER_TYPES))
+def case(request, tmp_path):
+    kind = LAYER_TYPES[request.param]
+    spec = spec_with(kind, tmp_path)
+    model = build_model(spec)
+    info = spec.layer_infos()[0]
+    return kind, spec, model, info
+
+
+def test_the_example_passes_the_schema_and_the_checks(case):
+    kind, spec, _, info = case
+    assert spec.layers[0]["type"] == kind.name and info.name == "probe"
+
+
+def test_keras_output_shape_equals_the_shape_rule(case):
+    _, _, model, info = case
+    assert tuple(model.get_layer("probe").output.shape[1:]) == tuple(info.output_shape)
+
+
+def test_keras_parameters_equal_the_counts(case):
+    kind, _, model, info = case
+    layers = [model.get_layer("probe")]
+    layers += [
+        model.get_layer("probe" + suffix)
+        for suffix, _ in kind.helpers
+        if _has(model, "probe" + suffix)
+    ]
+    params = sum(int(np.prod(w.shape)) for layer in layers for w in layer.weights)
+    trainable = sum(int(np.prod(w.shape)) for layer in layers for w in layer.trainable_weights)
+    assert (params, trainable) == (info.params, info.trainable)
+    assert all(not layer.weights for layer in layers[1:])  # helper steps hold no variables
+
+
+def test_variables_are_named_after_the_layer(case):
+    _, _, model, _ = case
+    for weight in model.get_layer("probe").weights:
+        assert weight.path.startswith("probe/"), weight.path
+
+
+def _has(model, name: str) -> bool:
+    return any(layer.name == name for layer in model.layers)
+
+
+@pytest.mark.parametrize("fields", [{"center": False}, {"scale": False}, {"padding": "reflect"}])
+def test_variants_the_examples_do_not_show(fields, tmp_path):
+    """batch_norm without beta or gamma (its moving statistics are never trained) and conv2d's
+    padding step: counted as Keras counts them, whatever the example shows."""
+    kind = LAYER_TYPES["conv2d" if "padding" in fields else "batch_norm"]
+    probe = {**kind.example, **fields, "type": kind.name, "name": "probe"}
+    doc = {
+        "name": "variant",
+        "input": {"shape": [8, 8, 2]},
+        "layers": [probe, {"type": "flatten"}, {"type": "dense", "name": "logits", "units": 3}],
+        "data": {"source": "synthetic", "classes": 3, "examples": 30},
+    }
+    spec = load(write_spec(tmp_path, doc, "variant"))
+    model, info = build_model(spec), spec.layer_infos()[0]
+    layer = model.get_layer("probe")
+    trainable = sum(int(np.prod(w.shape)) for w in layer.trainable_weights)
+    assert (sum(int(np.prod(w.shape)) for w in layer.weights), trainable) == (
+        info.params,
+        info.trainable,
+    )
+    if "padding" in fields:
+        assert _has(model, "probe_pad") and not model.get_layer("probe_pad").weights
