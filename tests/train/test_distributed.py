@@ -169,9 +169,20 @@ def gone(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
 
 
-def test_kill_9_a_worker_then_resume_matches_an_uninterrupted_job(runs, tmp_path):
-    spec = write_spec(tmp_path, SPEC, "split", train={**SPEC["train"], "epochs": 3})
-    netspec(spec, "--out", "reference", "--workers", "2", "--quiet", cwd=tmp_path)
+THREE_EPOCHS = {**SPEC["train"], "epochs": 3}
+
+
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory) -> Path:
+    """The 3-epoch spec trained uninterrupted by 2 workers: what a resumed job must equal."""
+    folder = tmp_path_factory.mktemp("two_workers")
+    spec = write_spec(folder, SPEC, "split", train=THREE_EPOCHS)
+    netspec(spec, "--out", "reference", "--workers", "2", "--quiet", cwd=folder)
+    return folder / "reference"
+
+
+def test_kill_9_a_worker_then_resume_matches_an_uninterrupted_job(two_workers, tmp_path):
+    spec = write_spec(tmp_path, SPEC, "split", train=THREE_EPOCHS)
 
     job = helpers.start_training(spec, "--out", "run", "--workers", "2", cwd=tmp_path)
     try:
@@ -192,34 +203,39 @@ def test_kill_9_a_worker_then_resume_matches_an_uninterrupted_job(runs, tmp_path
 
     netspec("--resume", tmp_path / "run", "--workers", "2", "--quiet", cwd=tmp_path)
     helpers.assert_same_weights(
-        helpers.final_weights(tmp_path / "run"), helpers.final_weights(tmp_path / "reference")
+        helpers.final_weights(tmp_path / "run"), helpers.final_weights(two_workers)
     )
     assert len(helpers.manifest(tmp_path / "run")["sessions"]) == 2
 
 
-def test_a_worker_started_by_hand_stops_when_its_peer_is_killed(tmp_path):
-    """As a cluster scheduler runs them: two `netspec train` processes, each with its own
-    TF_CONFIG and nothing else watching them."""
-    spec = write_spec(tmp_path, SPEC, "split", train={**SPEC["train"], "epochs": 20})
+def by_hand(args: list, cwd: Path) -> list[subprocess.Popen]:
+    """Two `netspec train ARGS` processes, each with its own TF_CONFIG."""
     ports = free_ports(2)
+    return [
+        subprocess.Popen(
+            [sys.executable, "-m", "netspec", "train", *map(str, args)],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={
+                **os.environ,
+                "PYTHONUNBUFFERED": "1",
+                "TF_CONFIG": json.dumps(tf_config(ports, index)),
+            },
+        )
+        for index in (0, 1)
+    ]
+
+
+def test_a_worker_started_by_hand_stops_when_its_peer_is_killed(two_workers, tmp_path):
+    """As a cluster scheduler runs them: two `netspec train` processes, each with its own
+    TF_CONFIG and nothing else watching them; then both started again with --resume."""
+    spec = write_spec(tmp_path, SPEC, "split", train=THREE_EPOCHS)
     workers = []
     try:
-        for index in (0, 1):
-            workers.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "netspec", "train", str(spec), "--out", "run"],
-                    cwd=tmp_path,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                    env={
-                        **os.environ,
-                        "PYTHONUNBUFFERED": "1",
-                        "TF_CONFIG": json.dumps(tf_config(ports, index)),
-                    },
-                )
-            )
-        helpers.wait_for_line(workers[0], "epoch 1/20")
+        workers = by_hand([spec, "--out", "run"], tmp_path)
+        helpers.wait_for_line(workers[0], "epoch 1/3")
         workers[1].kill()
         killed = time.monotonic()
         _, stderr = workers[0].communicate(timeout=90)
@@ -234,6 +250,18 @@ def test_a_worker_started_by_hand_stops_when_its_peer_is_killed(tmp_path):
     assert "Traceback" not in stderr and "E0000" not in stderr  # one error, no C++ log
     manifest = helpers.manifest(tmp_path / "run")
     assert manifest["status"] == "failed" and manifest["epochs_completed"] >= 1
+
+    resumed = by_hand(["--resume", tmp_path / "run", "--quiet"], tmp_path)
+    try:
+        errors = [worker.communicate(timeout=LIMIT)[1] for worker in resumed]
+    finally:
+        for worker in resumed:
+            worker.kill()
+            worker.wait()
+    assert [worker.returncode for worker in resumed] == [0, 0], errors
+    helpers.assert_same_weights(
+        helpers.final_weights(tmp_path / "run"), helpers.final_weights(two_workers)
+    )
 
 
 def test_a_run_resumed_on_another_topology_warns_and_matches_to_rounding(tmp_path):
