@@ -22,7 +22,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from netspec.compile import global_batch
+from netspec.compile import build_loss, global_batch
 
 STATS = ("loss_sum", "count", "weight")  # then one weighted correct-count per metric
 
@@ -56,8 +56,6 @@ class TrainStep:
         self.model, self.optimizer, self.strategy = model, optimizer, strategy
         self.metrics = tuple(spec.train["metrics"])
         self.one_hot = spec.train["loss"]["labels"] == "one_hot"
-        from netspec.compile import build_loss
-
         self.loss = build_loss(spec)
         self.loss.reduction = None  # per example; the step divides by the global batch
         self.seed_states = [
