@@ -129,8 +129,7 @@ def _launch_workers(argv: list[str], workers: int) -> None:
     import shutil
     import tempfile
 
-    from netspec.train.launcher import launch
-    from netspec.train.session import WORKER_DIR
+    from netspec.train.launcher import WORKER_DIR, launch
 
     if os.environ.get("TF_CONFIG"):
         raise UsageError(

@@ -5,7 +5,8 @@ runs/<spec name>/<YYYYmmdd-HHMMSS>[-N]/
   spec.yaml          the resolved spec the run trains (reloading it gives the same model)
   manifest.json      what ran, where, on which data, and its status (manifest.py)
   .lock              held by the process training the run (netspec.locks)
-  checkpoints/       last.npz (state after the last completed epoch, what --resume reads),
+  checkpoints/       last.npz (state after the last completed epoch, or the last of every
+                     train.checkpoint_every steps: what --resume reads),
                      best.npz (early stopping's best weights), final.npz (the trained weights)
   history.csv        one row per completed epoch     curves.png  loss/accuracy per epoch
   metrics.json       final train/validation/test loss and accuracy

@@ -38,6 +38,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 POLL = 0.05  # seconds between looks at the workers
+WORKER_DIR = "NETSPEC_WORKER_DIR"  # where a non-chief worker leaves its final weights, if set
 TAIL = 20  # lines of a failed worker's log shown
 _PR_SET_PDEATHSIG = 1
 

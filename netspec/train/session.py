@@ -48,6 +48,7 @@ from netspec.runs import manifest as manifests
 from netspec.train import determinism, finetune, history, topology
 from netspec.train.early_stopping import EarlyStopping
 from netspec.train.evaluation import evaluate_model
+from netspec.train.launcher import WORKER_DIR
 from netspec.train.loop import EpochSums, TrainStep, chunks, distributed_epoch
 from netspec.train.progress import make_reporter
 from netspec.train.recorder import Recorder
@@ -59,8 +60,6 @@ from netspec.train.stopping import (
     signal_of,
     sigterm_as_interrupt,
 )
-
-WORKER_DIR = "NETSPEC_WORKER_DIR"  # where a non-chief worker leaves its final weights, if set
 
 
 def train(spec=None, out=None, resume=None, quiet: bool = False, devices: str = "auto"):

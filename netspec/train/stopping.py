@@ -1,7 +1,7 @@
 """Why training stops before its last epoch: Ctrl-C, SIGTERM, or a loss that is no number.
 
 SIGTERM is what schedulers, `docker stop` and `kill` send; it is handled like Ctrl-C (the run
-keeps its last completed epoch and is marked `interrupted`), and the process exits 143
+keeps its last checkpoint and is marked `interrupted`), and the process exits 143
 (128 + SIGTERM) instead of 130.
 """
 
@@ -29,7 +29,7 @@ class Terminated(KeyboardInterrupt):
 
 
 class TrainingInterrupted(KeyboardInterrupt):
-    """Ctrl-C or SIGTERM during training: the run is saved up to its last completed epoch."""
+    """Ctrl-C or SIGTERM during training: the run keeps its last checkpoint."""
 
     def __init__(self, run_dir: Path | None, epochs_completed: int, epochs: int, signum: int):
         super().__init__(f"interrupted after epoch {epochs_completed}/{epochs}")
