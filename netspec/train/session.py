@@ -244,7 +244,7 @@ def _fit(run, spec, data, model, optimizer, manifest: dict, meta: dict, quiet: b
     recorder = Recorder(run, f"{spec.name} ({run.path.name})") if run is not None else None
     try:
         try:
-            with peer_errors(run):
+            with peer_errors(run, place.topology.workers):
                 rows = _epochs(
                     spec, data, model, optimizer, manifest, meta, stopper, reporter, recorder, place
                 )

@@ -110,15 +110,18 @@ class PeerFailed(UserError):
 
 
 @contextmanager
-def peer_errors(run) -> Iterator[None]:
+def peer_errors(run, workers: int) -> Iterator[None]:
     """A worker that dies (kill -9, a lost machine) makes TensorFlow's coordination service
     abort the collectives of the others within seconds (heartbeats); this turns that into a
-    one-line error naming the worker. `run`: the run directory, on the chief."""
+    one-line error naming the worker. `run`: the run directory, on the chief; `workers`: how
+    many the job has (with one, such errors are not a peer's and pass unchanged)."""
     import tensorflow as tf
 
     try:
         yield
     except (tf.errors.UnavailableError, tf.errors.AbortedError, tf.errors.CancelledError) as err:
+        if workers < 2:
+            raise
         text = str(err)
         tasks = sorted({int(k) for k in re.findall(r"/job:worker/replica:0/task:(\d+)", text)})
         who = f"worker {', '.join(map(str, tasks))}" if tasks else "another worker of the job"
