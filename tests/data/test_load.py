@@ -104,6 +104,16 @@ def test_synthetic_load_splits_and_fingerprints(make_spec):
     assert ds.fingerprint == old_fingerprint_of(ds)  # what netspec 0.1 recorded
 
 
+@pytest.mark.parametrize("shape", [(784,), (6, 7)])
+def test_synthetic_fills_inputs_that_are_not_images(make_spec, shape):
+    """A flat input (an MLP's) or a 2-D one gets as many values, learnable by class."""
+    ds = netspec.data.load(make_spec("synthetic", shape=shape, classes=3, examples=60))
+    x, y = arrays(ds.train)
+    assert x.shape[1:] == shape and x.dtype == np.uint8
+    means = [x[y == k].reshape(np.sum(y == k), -1).mean(axis=0) for k in range(3)]
+    assert np.abs(means[0] - means[1]).max() > 20  # the classes differ
+
+
 def test_load_is_deterministic_and_the_seed_resplits(make_spec):
     first = netspec.data.load(make_spec("synthetic", seed=3))
     again = netspec.data.load(make_spec("synthetic", seed=3))

@@ -103,3 +103,16 @@ def test_variants_the_examples_do_not_show(fields, tmp_path):
     )
     if "padding" in fields:
         assert _has(model, "probe_pad") and not model.get_layer("probe_pad").weights
+
+
+@pytest.mark.slow
+def test_the_exports_pass_the_three_engine_gate(case, tmp_path):
+    """SavedModel and ONNX of the network agree with Keras, and name the layer's parameters
+    as the checkpoints do."""
+    from netspec.export import export_run
+
+    _, spec, model, _ = case
+    result = export_run(spec.path, out=tmp_path / "export")
+    assert result.report["passed"]
+    exported = {parameter["name"] for parameter in result.names["parameters"]}
+    assert {w.path for w in model.get_layer("probe").weights} <= exported

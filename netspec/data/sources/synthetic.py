@@ -24,9 +24,15 @@ def read(data: dict, input_spec: dict) -> Pool:
     return Pool(ArrayExamples(x, y), [str(k) for k in range(classes)], (0.0, 255.0))
 
 
-def generate(shape: tuple[int, int, int], classes: int, examples: int):
+def generate(shape: tuple[int, ...], classes: int, examples: int):
+    """Images of `shape` ([h, w, c]); another shape is filled from a [1, n, 1] image of as
+    many values (a flat input, such as an MLP's, gets a 1-pixel-high image), [h, w] from
+    [h, w, 1]."""
     import numpy as np
 
+    if len(shape) != 3:
+        x, y = generate(_as_image(shape), classes, examples)
+        return x.reshape((examples, *shape)), y
     height, width, channels = shape
     rng = np.random.default_rng(0)
     grid = (min(GRID, height), min(GRID, width))
@@ -38,6 +44,10 @@ def generate(shape: tuple[int, int, int], classes: int, examples: int):
     noise = rng.random((examples, height, width, channels), dtype=np.float32)
     x = PROTOTYPE_WEIGHT * prototypes[y] + (1 - PROTOTYPE_WEIGHT) * noise
     return (x * 255).astype(np.uint8), y
+
+
+def _as_image(shape: tuple[int, ...]) -> tuple[int, int, int]:
+    return (*shape, 1) if len(shape) == 2 else (1, math.prod(shape), 1)
 
 
 def check(data: dict, input_spec: dict | None):
