@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from netspec.errors import UserError
+from netspec.spec.sections import PRECISIONS
 
 FLOAT32 = "float32"
-PRECISIONS = (FLOAT32, "mixed_bfloat16", "mixed_float16")
 
 
 def resolve(spec, precision: str | None) -> str:

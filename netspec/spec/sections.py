@@ -27,6 +27,8 @@ SCALE_PRESETS = {"unit": [0.0, 1.0], "centered": [-0.5, 0.5]}
 CAST, SCALE = "_cast", "_scale"
 INPUT_STEPS = ((CAST, "the input's cast step"), (SCALE, "the input's scaling step"))
 
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")  # train.precision
+
 INPUT = {
     "name": Field(NAME, f"Input name, used by exported artifacts ({NAME_RULE}).", "image"),
     "shape": Field(
@@ -245,7 +247,7 @@ TRAIN = {
         (1000,),
     ),
     "precision": Field(
-        {"enum": ["float32", "mixed_bfloat16", "mixed_float16"]},
+        {"enum": list(PRECISIONS)},
         "Compute precision. mixed_*: layers compute in bfloat16/float16 with float32 "
         "variables; logits and loss stay float32, checkpoints and exports are float32. "
         "mixed_float16 needs a GPU (it scales the loss); mixed_bfloat16 suits CPUs with "

@@ -95,7 +95,10 @@ class Placement:
 
     def __init__(self, strategy, where: topology.Topology):
         self.strategy, self.topology = strategy, where
-        self.chief = where.is_chief
+
+    @property
+    def chief(self) -> bool:
+        return self.topology.is_chief
 
     def scope(self):
         return self.strategy.scope()

@@ -7,6 +7,17 @@ import numpy as np
 
 from tests.helpers import write_spec  # noqa: F401 - re-exported for the export tests
 
+EXPORT_FILES = [  # what an export of both formats writes, sorted
+    "model.onnx",
+    "names.json",
+    "saved_model/fingerprint.pb",
+    "saved_model/netspec.json",
+    "saved_model/saved_model.pb",
+    "saved_model/variables/variables.data-00000-of-00001",
+    "saved_model/variables/variables.index",
+    "verification.json",
+]
+
 SMALL = """\
 name: small
 input: {shape: [12, 12, 1], scale: unit}

@@ -13,7 +13,7 @@ from onnx import numpy_helper
 
 import netspec
 from netspec.export.metadata import ArtifactInfo
-from tests.export.helpers import SMALL_PARAMS
+from tests.export.helpers import EXPORT_FILES, SMALL_PARAMS
 
 pytestmark = pytest.mark.slow
 
@@ -45,16 +45,7 @@ def saved_variables(loaded):
 
 
 def test_exported_files(exported):
-    assert exported.files == [
-        "model.onnx",
-        "names.json",
-        "saved_model/fingerprint.pb",
-        "saved_model/netspec.json",
-        "saved_model/saved_model.pb",
-        "saved_model/variables/variables.data-00000-of-00001",
-        "saved_model/variables/variables.index",
-        "verification.json",
-    ]
+    assert exported.files == EXPORT_FILES
 
 
 def test_onnx_initializers_are_the_tf_variables_by_name(onnx_model, keras_values, loaded):

@@ -19,6 +19,7 @@ from netspec.export.verify import summary
 from netspec.runs import open_run
 from netspec.runs.trained import load_trained
 from netspec.train import train
+from tests.export.helpers import EXPORT_FILES
 from tests.helpers import tree_state, write_spec
 
 pytestmark = pytest.mark.slow
@@ -100,16 +101,7 @@ def test_the_run_trained_in_mixed_precision(run):
 
 
 def test_the_float32_artifacts_pass_the_gate(exported, verification):
-    assert sorted(exported.files) == [
-        "model.onnx",
-        "names.json",
-        "saved_model/fingerprint.pb",
-        "saved_model/netspec.json",
-        "saved_model/saved_model.pb",
-        "saved_model/variables/variables.data-00000-of-00001",
-        "saved_model/variables/variables.index",
-        "verification.json",
-    ]
+    assert sorted(exported.files) == EXPORT_FILES
     assert verification["passed"]
     for engine in ("saved_model", "onnx"):
         assert verification["engines"][engine]["test"]["argmax_mismatches"] == 0
