@@ -138,6 +138,12 @@ def _launch_workers(argv: list[str], workers: int) -> None:
             hint="unset TF_CONFIG, or run without --workers",
         )
     given = os.environ.get(WORKER_DIR)
+    if given and Path(given).exists() and (not Path(given).is_dir() or any(Path(given).iterdir())):
+        raise UsageError(
+            f"${WORKER_DIR} is {given}, which is not an empty folder",
+            hint="the workers' logs and weights go to a new or empty folder; "
+            "netspec replaces nothing there",
+        )
     log_dir = Path(given) if given else Path(tempfile.mkdtemp(prefix="netspec-workers-"))
     command = [sys.executable, "-m", "netspec", "train", *argv]
     code = launch(command, workers, log_dir=log_dir)

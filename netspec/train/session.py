@@ -295,6 +295,11 @@ def _worker_weights(model, place: Placement) -> None:
     folder = os.environ.get(WORKER_DIR)
     if folder:
         path = Path(folder) / f"worker-{place.topology.worker_index}-final.npz"
+        if path.exists():  # not ours to replace
+            print(
+                f"warning: {path} exists; this worker's weights were not written", file=sys.stderr
+            )
+            return
         checkpoints.save(path, checkpoints.model_weights(model))
 
 

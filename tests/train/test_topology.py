@@ -233,3 +233,15 @@ def test_cli_malformed_tf_config(monkeypatch, capsys, folder):
     result = run_main(monkeypatch, capsys, "train", "tiny.yaml", "--devices", "cpu")
     assert_error(result, "TF_CONFIG is not a cluster description", code=1)
     assert tree_state(folder) == before
+
+
+def test_workers_refuse_a_worker_folder_that_is_not_empty(tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "workers"
+    folder.mkdir()
+    (folder / "worker-1.log").write_text("a user's file")
+    monkeypatch.setenv("NETSPEC_WORKER_DIR", str(folder))
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    result = run_main(monkeypatch, capsys, "train", tiny_spec(tmp_path), "--workers", "2")
+    assert result.returncode == 2
+    assert "not an empty folder" in result.stderr
+    assert (folder / "worker-1.log").read_text() == "a user's file"
