@@ -92,8 +92,11 @@ POS_NUMBER = {"type": "number", "exclusiveMinimum": 0}
 NON_NEG_NUMBER = {"type": "number", "minimum": 0}
 FRACTION = {"type": "number", "minimum": 0, "maximum": 1}
 BOOL = {"type": "boolean"}
-NAME = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"}
-NAME_RULE = "lowercase letters, digits and '_', starting with a letter, at most 63 characters"
+NAME_LENGTH = 63
+NAME = {"type": "string", "pattern": f"^[a-z][a-z0-9_]{{0,{NAME_LENGTH - 1}}}$"}
+NAME_RULE = (
+    f"lowercase letters, digits and '_', starting with a letter, at most {NAME_LENGTH} characters"
+)
 
 
 def int_or_pair(minimum: int) -> dict:

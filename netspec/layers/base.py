@@ -39,7 +39,7 @@ class BuildContext:
 
     seed: int  # derived from (train seed, layer name): see netspec.spec.seeds
     l2: float  # effective L2 factor for this layer's kernel (layer's own, else train.l2)
-    input_shape: Shape
+    input_shape: Shape  # a merge layer's: the tuple of its inputs' shapes
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,9 @@ class LayerType:
     # Variable-free Keras layers the builder may add before the layer, as name suffixes and
     # what they are: their names are taken as well (`conv1_pad`).
     helpers: tuple[tuple[str, str], ...] = ()
+    # A merge layer (add, concat) reads two or more inputs: its infer, params, flops and
+    # build get the tuple of their shapes and the list of their tensors instead of one.
+    merge: bool = False
 
     def all_fields(self) -> dict[str, Field]:
         head = {
@@ -67,6 +70,16 @@ class LayerType:
                 NAME,
                 f"Layer name ({NAME_RULE}); variables are named "
                 "`<name>/<param>`. Default: `<type>_<k>`, the k-th layer of its type.",
+            ),
+            "inputs": Field(
+                {"type": ["array", "null"], "items": NAME, "minItems": 2}
+                if self.merge
+                else {"type": ["array", "null"], "items": NAME, "minItems": 1, "maxItems": 1},
+                "What the layer reads: names of earlier layers, block instances or the "
+                "input (inside a block, `input` is the block's input). Default: the layer "
+                "before it." + (" A merge reads two or more." if self.merge else " Exactly one."),
+                None,
+                (["conv2"], ["image", "bn3"]),
             ),
         }
         return {**head, **self.fields}

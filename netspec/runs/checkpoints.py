@@ -29,20 +29,27 @@ META = "@meta"
 
 
 def model_state(model) -> dict[str, object]:
-    """Every variable of every layer, including RNG state, by `<layer>/<variable>`.
+    """Every variable of every layer, including RNG state, by `<layer>/<variable>` (the
+    layer's full name: `stage2_1/conv_a/kernel`).
 
     Not `variable.path`: Keras names seed-generator variables by a per-process counter.
     """
-    state = {}
-    for layer in model.layers:
-        for variable in layer.variables:
-            state[f"{layer.name}/{variable.name}"] = variable
-    return state
+    from netspec.compile.model import spec_layers
+
+    return {
+        f"{name}/{variable.name}": variable
+        for name, layer in spec_layers(model).items()
+        for variable in layer.variables
+    }
 
 
 def model_weights(model) -> dict[str, object]:
     """The trained weights only (no RNG state): what final.npz holds and init_from loads."""
-    return {f"{layer.name}/{w.name}": w for layer in model.layers for w in layer.weights}
+    from netspec.compile.model import spec_layers
+
+    return {
+        f"{name}/{w.name}": w for name, layer in spec_layers(model).items() for w in layer.weights
+    }
 
 
 def optimizer_state(optimizer) -> dict[str, object]:

@@ -8,8 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from netspec.data.sources import SOURCES
+from netspec.fields import NAME_LENGTH
 from netspec.layers import LAYER_TYPES
-from netspec.spec.diagnostics import Diagnostic, dotted
+from netspec.spec.blocks import BLOCK, BLOCK_INPUT, PARAM_TYPES, instance_names
+from netspec.spec.diagnostics import Diagnostic, did_you_mean, dotted
+from netspec.spec.expand import MAX_NODES
+from netspec.spec.graph import Graph, selects
 from netspec.spec.names import layer_names
 from netspec.spec.sections import INPUT_STEPS
 from netspec.spec.shapes import infer
@@ -18,18 +22,22 @@ from netspec.spec.yamlpos import Document
 PROBABILITY_ACTIVATIONS = ("softmax", "sigmoid")
 
 
-def check_names(doc: Document, layers: list, input_name: str):
-    """Unique layer names (given or automatic), counting the helper steps the model adds: the
-    input's (sections.INPUT_STEPS) and those a layer type declares (LayerType.helpers)."""
-    seen = {input_name: "input.name"}
-    seen.update((input_name + suffix, what) for suffix, what in INPUT_STEPS)
+def check_names(doc: Document, layers: list, input_name: str, at: tuple = ("layers",)):
+    """Unique layer names (given or automatic) in one scope: the top level (`at`
+    ("layers",)) or a block's layers. Counted too: the helper steps the model adds (the
+    input's, sections.INPUT_STEPS, and those a layer type declares, LayerType.helpers), the
+    instances a block layer makes (`stage2_1` ...), and in a block its input, `input`."""
+    top = at == ("layers",)
+    seen = {input_name: "input.name" if top else "the block's input"}
+    if top:
+        seen.update((input_name + suffix, what) for suffix, what in INPUT_STEPS)
     for i, (layer, name) in enumerate(zip(layers, layer_names(layers))):
         if not isinstance(layer, dict) or not isinstance(name, str):
             continue
-        kind = LAYER_TYPES.get(layer["type"]) if isinstance(layer.get("type"), str) else None
-        helpers = [(name + suffix, what) for suffix, what in (kind.helpers if kind else ())]
-        for taken in (name, *(helper for helper, _ in helpers)):
-            if taken in seen:
+        where = (*at, i)
+        taken = _taken_names(layer, name, dotted(where))
+        for other, _ in taken:
+            if other in seen:
                 auto = "name" not in layer
                 hint = (
                     f"this layer is unnamed and its automatic name '{name}' is taken: give "
@@ -38,63 +46,113 @@ def check_names(doc: Document, layers: list, input_name: str):
                     else "layer names must be unique"
                 )
                 yield Diagnostic(
-                    ("layers", i, "name"),
-                    f"name '{taken}' is already used by {seen[taken]}",
+                    (*where, "name"),
+                    f"name '{other}' is already used by {seen[other]}",
                     "E-DUPLICATE-NAME",
-                    doc.where(("layers", i, "name")),
+                    doc.where((*where, "name")),
                     hint,
                 )
                 break
-        seen[name] = dotted(("layers", i))
-        for helper, what in helpers:
-            seen.setdefault(helper, f"{what} of {dotted(('layers', i))}")
+        for other, what in taken:
+            seen.setdefault(other, what)
+            if len(other) > NAME_LENGTH:
+                yield Diagnostic(
+                    (*where, "name"),
+                    f"instance name '{other}' is longer than {NAME_LENGTH} characters",
+                    "E-NAME",
+                    doc.where((*where, "name")),
+                    "shorten the block layer's name",
+                )
 
 
-def check_shapes(
-    doc: Document,
-    spec_input: dict,
-    layers: list[dict],
-    data: dict | None,
-    limits: dict,
-    complete: bool,
-):
-    """Shapes through `layers`; the checks of the logits layer only when they are all there."""
-    infos, failure = infer(layers, spec_input["shape"])
+def _taken_names(layer: dict, name: str, where: str) -> list[tuple[str, str]]:
+    """The names a layer takes in its scope, each with what takes it."""
+    if layer.get("type") == BLOCK:
+        repeat = layer.get("repeat", 1)
+        repeat = repeat if isinstance(repeat, int) and 1 < repeat <= MAX_NODES else 1
+        return [(name, where)] + [
+            (n, f"instance {k} of {where}")
+            for k, n in enumerate(instance_names(name, repeat), 1)
+            if n != name
+        ]
+    kind = LAYER_TYPES.get(layer["type"]) if isinstance(layer.get("type"), str) else None
+    return [(name, where)] + [
+        (name + suffix, f"{what} of {where}") for suffix, what in (kind.helpers if kind else ())
+    ]
+
+
+def check_blocks(doc: Document, blocks: dict, layers: list):
+    """Each definition on its own: unique names, defaults of the declared types; and a
+    warning for a block no layer places."""
+    for name, definition in blocks.items():
+        yield from check_names(doc, definition["layers"], BLOCK_INPUT, ("blocks", name, "layers"))
+        for param, declared in definition["params"].items():
+            if "default" in declared and not PARAM_TYPES[declared["type"]](declared["default"]):
+                path = ("blocks", name, "params", param, "default")
+                yield Diagnostic(
+                    path,
+                    f"the default of '{param}' must be {declared['type']}, got "
+                    f"{declared['default']!r}",
+                    "E-BLOCK-PARAM",
+                    doc.where(path),
+                )
+    placed = {
+        layer.get("block")
+        for items in (layers, *(d["layers"] for d in blocks.values()))
+        for layer in items
+        if isinstance(layer, dict) and layer.get("type") == BLOCK
+    }
+    for name in blocks:
+        if name not in placed:
+            yield Diagnostic(
+                ("blocks", name),
+                f"block '{name}' is never placed",
+                "W-UNUSED",
+                doc.where(("blocks", name), key=True),
+                f"place it with `- {{type: block, block: {name}}}`, or remove it",
+                severity="warning",
+            )
+
+
+def check_shapes(doc: Document, graph: Graph, spec_input: dict, data, limits, complete):
+    """Shapes through the graph; the checks of the logits layer only when it is complete."""
+    infos, failure = infer(graph, spec_input["shape"])
     if failure:
-        i, err = failure
-        path = ("layers", i) + ((err.field,) if err.field else ())
-        yield Diagnostic(path, err.message, "E-SHAPE", doc.where(path), err.hint)
+        node, err = failure
+        path = node.where + ((err.field,) if err.field else ())
+        yield Diagnostic(path, in_instance(err.message, node), "E-SHAPE", doc.where(path), err.hint)
         return
     total = sum(info.params for info in infos)
     if infos and total > limits["params"]:
         biggest = max(infos, key=lambda info: info.params)
-        path = ("layers", biggest.index)
         yield Diagnostic(
-            path,
+            biggest.where,
             f"the network has {total:,} parameters, over the budget of "
             f"{limits['params']:,} ({biggest.name} alone has {biggest.params:,})",
             "E-BUDGET",
-            doc.where(path),
+            doc.where(biggest.where),
             "check for a typo in units/filters, or raise limits.params",
         )
     if not complete:
         return
-    last, last_layer = infos[-1], layers[-1]
-    where = ("layers", len(layers) - 1)
+    # the last of that name: with a duplicate name (reported) the later layer wins
+    last = [info for info in infos if info.name == graph.output][-1]
+    output = [node for node in graph.nodes() if node.name == graph.output][-1]
+    where = output.where
     if len(last.output_shape) != 1:
         yield Diagnostic(
             where,
-            f"the last layer must output a flat vector of class logits, got "
+            f"the output layer must output a flat vector of class logits, got "
             f"shape {list(last.output_shape)}",
             "E-LOGITS",
             doc.where(where),
             "end with flatten (or global_avg_pool) and a dense layer",
         )
-    if last_layer.get("activation") in PROBABILITY_ACTIVATIONS:
+    if output.layer.get("activation") in PROBABILITY_ACTIVATIONS:
         path = where + ("activation",)
         yield Diagnostic(
             path,
-            f"the last layer outputs logits; a {last_layer['activation']} "
+            f"the output layer gives logits; a {output.layer['activation']} "
             "here would be applied twice",
             "E-LOGITS",
             doc.where(path),
@@ -102,6 +160,11 @@ def check_shapes(
         )
     if data is not None:
         yield from _check_classes(doc, data, last, where)
+
+
+def in_instance(message: str, node) -> str:
+    """A problem of a block's layer happens in one instance: say which."""
+    return f"{message} (in {node.instance})" if node.where[:1] == ("blocks",) else message
 
 
 def _check_classes(doc, data, last, where):
@@ -253,15 +316,17 @@ def check_train(doc: Document, train: dict):
         )
 
 
-def check_init_from(doc: Document, init_from: dict, layers: list[dict]):
-    names = [layer["name"] for layer in layers]
-    for i, name in enumerate(init_from["layers"] or []):
-        if name not in names:
+def check_init_from(doc: Document, init_from: dict, graph: Graph):
+    """Each entry of init_from.layers names (or as a glob, matches) a layer or instance."""
+    names = [node.name for node in graph.nodes()] + [i.name for i in graph.instances()]
+    for i, pattern in enumerate(init_from["layers"] or []):
+        if not any(selects(pattern, name) for name in names):
             path = ("init_from", "layers", i)
+            top = [item.name for item in graph.items]
             yield Diagnostic(
                 path,
-                f"no layer named '{name}' in this spec",
+                f"no layer or block instance named '{pattern}' in this spec",
                 "E-INIT-FROM",
                 doc.where(path),
-                f"layers: {', '.join(names)}",
+                " ".join(filter(None, [did_you_mean(pattern, names), f"layers: {', '.join(top)}"])),
             )

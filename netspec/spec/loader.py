@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from netspec.data.sources import DEFAULT
@@ -11,8 +12,12 @@ from netspec.errors import UsageError
 from netspec.spec import checks, migrate, normalize, schema, yamlpos
 from netspec.spec.compose import load_composed
 from netspec.spec.diagnostics import Diagnostic, SpecError
+from netspec.spec.expand import expand
+from netspec.spec.graph import Graph
 from netspec.spec.shapes import LayerInfo, infer
 from netspec.spec.yamlpos import Document
+
+NO_LOCATIONS = Document({}, {}, {})  # a resolved spec's document: it has no lines to point at
 
 
 @dataclass
@@ -29,7 +34,8 @@ class Spec:
 
     name = property(lambda self: self.doc["name"])
     input = property(lambda self: self.doc["input"])
-    layers = property(lambda self: self.doc["layers"])
+    layers = property(lambda self: self.doc["layers"])  # as written: see `graph`
+    blocks = property(lambda self: self.doc["blocks"])
     train = property(lambda self: self.doc["train"])
     data = property(lambda self: self.doc["data"])
     export = property(lambda self: self.doc["export"])
@@ -40,8 +46,22 @@ class Spec:
     def hash(self) -> str:
         return self.made_hash or document_hash(self.doc)
 
+    @cached_property
+    def graph(self) -> Graph:
+        """The network: every layer, block instances expanded (netspec.spec.graph)."""
+        graph, _ = expand(
+            self.layers, self.blocks, self.input["name"], self.doc["output"], NO_LOCATIONS
+        )
+        return graph
+
     def layer_infos(self) -> list[LayerInfo]:
-        return infer(self.layers, self.input["shape"])[0]
+        """Every layer's shapes and costs, in graph order (each after its inputs)."""
+        return infer(self.graph, self.input["shape"])[0]
+
+    @property
+    def output_info(self) -> LayerInfo:
+        """The layer that gives the logits."""
+        return next(info for info in self.layer_infos() if info.name == self.graph.output)
 
 
 def document_hash(doc: dict) -> str:
@@ -108,14 +128,22 @@ def resolve(doc, path: Path, broken_paths: list[Diagnostic]) -> tuple[dict, list
     data_cfg = normalize.normalize_data(doc, data.get("data") or {}, seed) if ok("data") else None
     data_for_input = data_cfg or {"source": source}
     spec_input = normalize.normalize_input(data["input"], data_for_input) if ok("input") else None
-    layers, complete = [], False
+    blocks = normalize.normalize_blocks(data.get("blocks")) if ok("blocks") else None
+    layers, complete, graph = [], False, None
     if ok("layers") and isinstance(data.get("layers"), list):
         layers, layer_problems = normalize.normalize_layers(doc, data["layers"], broken_layers)
         problems += layer_problems
         complete = len(layers) == len(data["layers"])
-        problems += checks.check_names(
-            doc, data["layers"], spec_input["name"] if spec_input else ""
+        names = list(
+            checks.check_names(doc, data["layers"], spec_input["name"] if spec_input else "")
         )
+        problems += names
+        unique = not any(d.severity == "error" for d in names)
+    if blocks is not None:
+        problems += checks.check_blocks(doc, blocks, layers)
+    if layers and spec_input and blocks is not None and ok("output"):
+        graph, more = expand(layers, blocks, spec_input["name"], data.get("output"), doc, complete)
+        problems += more
     rest = (
         normalize.normalize_sections(doc)
         if ok("export") and ok("init_from") and ok("limits")
@@ -128,18 +156,20 @@ def resolve(doc, path: Path, broken_paths: list[Diagnostic]) -> tuple[dict, list
         problems += checks.check_data(doc, data_cfg, train, spec_input)
     if spec_input:
         problems += checks.check_input(doc, spec_input, data_cfg)
-    if complete and rest and rest["init_from"]:
-        problems += checks.check_init_from(doc, rest["init_from"], layers)
-    if layers and spec_input and rest:
-        problems += checks.check_shapes(doc, spec_input, layers, data_cfg, rest["limits"], complete)
-    if not (train and data_cfg and spec_input and complete and rest):
+    if complete and graph and rest and rest["init_from"]:
+        problems += checks.check_init_from(doc, rest["init_from"], graph)
+    if graph and rest:
+        problems += checks.check_shapes(doc, graph, spec_input, data_cfg, rest["limits"], complete)
+    if not (train and data_cfg and spec_input and complete and graph and rest):
         return {}, problems
     resolved = {
         "format": migrate.FORMAT,
         "name": normalize.model_name(doc, path),
         "description": data.get("description", ""),
         "input": spec_input,
+        "blocks": blocks,
         "layers": layers,
+        "output": data.get("output"),
         "train": train,
         "data": data_cfg,
         **rest,

@@ -14,6 +14,9 @@ new ones. Add a step here whenever a change to the language would alter a resolv
   1-2 normalized with each batch's own statistics, computed by another formula, so their runs
   read as `sync: false`); `train.precision` and `train.checkpoint_every`, whose defaults are
   what formats 1-2 did.
+- 4: graphs: a layer's `inputs`, the spec's `output` and `blocks` (their defaults are the
+  stack that formats 1-3 describe, so nothing needs migrating; the format says that an
+  older netspec cannot read the spec).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import copy
 from netspec.data.sources import DEFAULT, SOURCES
 from netspec.errors import UserError
 
-FORMAT = 3
+FORMAT = 4
 _V1_SOURCE_FIELDS = ("path", "test_path", "per_class", "classes", "examples")
 
 

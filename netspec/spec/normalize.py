@@ -9,6 +9,7 @@ from pathlib import Path
 from netspec.data.sources import DEFAULT, SOURCES
 from netspec.fields import with_defaults
 from netspec.layers import LAYER_TYPES, ShapeError
+from netspec.spec.blocks import BLOCK, BLOCK_LAYER, normalize_definition
 from netspec.spec.diagnostics import Diagnostic
 from netspec.spec.names import layer_names
 from netspec.spec.sections import (
@@ -46,9 +47,8 @@ def normalize_layers(
         if i in broken:
             complete = False
             continue
-        kind = LAYER_TYPES[layer["type"]]
         try:
-            normalized = kind.normalize(with_defaults({**layer, "name": name}, kind.all_fields()))
+            normalized = normalize_layer(layer, name)
         except ShapeError as err:
             path = ("layers", i) + ((err.field,) if err.field else ())
             problems.append(Diagnostic(path, err.message, "E-LAYER", doc.where(path), err.hint))
@@ -57,6 +57,19 @@ def normalize_layers(
         if complete:
             out.append(normalized)
     return out, problems
+
+
+def normalize_layer(layer: dict, name: str) -> dict:
+    """A schema-valid layer with its name and defaults; raises ShapeError if its own
+    normalize rejects it."""
+    if layer["type"] == BLOCK:
+        return with_defaults({**layer, "name": name}, BLOCK_LAYER)
+    kind = LAYER_TYPES[layer["type"]]
+    return kind.normalize(with_defaults({**layer, "name": name}, kind.all_fields()))
+
+
+def normalize_blocks(given: dict | None) -> dict:
+    return {name: normalize_definition(d) for name, d in (given or {}).items()}
 
 
 def normalize_input(given: dict, data: dict) -> dict:

@@ -9,6 +9,7 @@ from functools import lru_cache
 from netspec import __version__
 from netspec.fields import NAME, NAME_RULE, REQUIRED, Field, object_schema
 from netspec.layers import LAYER_TYPES
+from netspec.spec.blocks import BLOCK, BLOCK_LAYER, BLOCKS, LAYER_KINDS, REFERENCE
 from netspec.spec.diagnostics import Diagnostic, did_you_mean
 from netspec.spec.migrate import FORMAT
 from netspec.spec.sections import CACHE_HINT, SECTIONS, data_schema, retired_hint
@@ -17,20 +18,22 @@ from netspec.spec.yamlpos import Document
 SCHEMA_ID = "https://netspec.dev/schema/netspec.schema.json"
 
 
+LAYER_UNION = {
+    "type": "object",
+    "description": "A layer: `type` selects the kind, the other keys are its fields.",
+    "required": ["type"],
+    "properties": {"type": {"enum": LAYER_KINDS}},
+    "allOf": [
+        {
+            "if": {"properties": {"type": {"const": name}}, "required": ["type"]},
+            "then": {"$ref": f"#/$defs/layer_{name}"},
+        }
+        for name in LAYER_KINDS
+    ],
+}
+
+
 def top_fields() -> dict[str, Field]:
-    layer_union = {
-        "type": "object",
-        "description": "A layer: `type` selects the kind, the other keys are its fields.",
-        "required": ["type"],
-        "properties": {"type": {"enum": list(LAYER_TYPES)}},
-        "allOf": [
-            {
-                "if": {"properties": {"type": {"const": name}}, "required": ["type"]},
-                "then": {"$ref": f"#/$defs/layer_{name}"},
-            }
-            for name in LAYER_TYPES
-        ],
-    }
     fields = {
         "name": Field(
             NAME, f"Model name ({NAME_RULE}); runs go to runs/<name>/. Default: the file name."
@@ -41,10 +44,17 @@ def top_fields() -> dict[str, Field]:
             "A base spec (path relative to this file) that "
             "this one deep-merges onto: mappings merge, lists and values replace.",
         ),
+        "blocks": BLOCKS,
         "layers": Field(
-            {"type": "array", "minItems": 1, "items": layer_union},
-            "The layers, input to logits. The last layer's outputs are the logits.",
+            {"type": "array", "minItems": 1, "items": LAYER_UNION},
+            "The layers, input to logits. Each reads the layer before it unless its `inputs` "
+            "say otherwise; the output (the logits) is the last layer's unless `output` names "
+            "another.",
             REQUIRED,
+        ),
+        "output": Field(
+            {**NAME, "type": ["string", "null"]},
+            "The layer (or block instance) whose output are the logits.",
         ),
     }
     for name, (section, doc) in SECTIONS.items():
@@ -63,7 +73,9 @@ def top_fields() -> dict[str, Field]:
         "description",
         "extends",
         "input",
+        "blocks",
         "layers",
+        "output",
         "train",
         "data",
         "export",
@@ -80,6 +92,9 @@ def json_schema() -> dict:
         "A netspec model spec: input, layers, training, data and export, in one YAML file.",
     )
     schema["$defs"] = {f"layer_{name}": t.json_schema() for name, t in LAYER_TYPES.items()}
+    schema["$defs"][f"layer_{BLOCK}"] = object_schema(
+        BLOCK_LAYER, "Places a block (see `blocks`).", examples=[{"type": BLOCK, "block": "x"}]
+    )
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -99,16 +114,30 @@ def _validator():
     return Draft202012Validator(json_schema())
 
 
+@lru_cache(maxsize=1)
+def _layer_validator():
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator({**LAYER_UNION, "$defs": json_schema()["$defs"]})
+
+
 def check(doc: Document):
     """Yield a Diagnostic for every schema violation in `doc`."""
     for error in _validator().iter_errors(doc.data):
         yield from _diagnose(error, doc)
 
 
-def _diagnose(error, doc: Document):
+def check_layer(layer, at: tuple, doc: Document):
+    """Diagnostics of one layer found at path `at` (a block's layer, once its `${param}`
+    values are in)."""
+    for error in _layer_validator().iter_errors(layer):
+        yield from _diagnose(error, doc, at)
+
+
+def _diagnose(error, doc: Document, at: tuple = ()):
     # if/then failures surface as the `then` branch's own errors; a tagged union's branches
     # report in `context` only for anyOf/oneOf, which the schema avoids.
-    path = tuple(error.absolute_path)
+    path = at + tuple(error.absolute_path)
     kind, value, expected = error.validator, error.instance, error.validator_value
     hint = None
     if kind == "additionalProperties":
@@ -142,6 +171,8 @@ def _diagnose(error, doc: Document):
             hint = CACHE_HINT
     if kind == "pattern":
         hint = f"names use {NAME_RULE}" if expected == NAME["pattern"] else None
+    if isinstance(value, str) and REFERENCE.search(value) and path[:1] != ("blocks",):
+        hint = "a `${param}` value takes a block's parameter: it works inside `blocks:` only"
     yield Diagnostic(path, message, f"E-{kind.upper()}", doc.where(path), hint)
 
 

@@ -5,20 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from netspec.layers import LAYER_TYPES, ShapeError
+from netspec.spec.graph import Graph, Node
 
 BYTES_PER_VALUE = 4  # float32 activations
 
 
 @dataclass(frozen=True)
 class LayerInfo:
-    index: int
-    name: str
+    name: str  # full name (netspec.spec.graph)
     type: str
-    input_shape: tuple
+    inputs: tuple[str, ...]  # full names of what it reads
+    input_shape: tuple  # a merge layer's: the tuple of its inputs' shapes
     output_shape: tuple
     params: int
     flops: int  # multiply-adds count as 2
     trainable: int  # of params
+    where: tuple  # document path of the layer as written
+    scope: tuple[str, ...] = ()  # the block instances it sits in
 
     @property
     def activation_bytes(self) -> int:
@@ -28,38 +31,45 @@ class LayerInfo:
         return count * BYTES_PER_VALUE
 
 
-def infer(layers: list[dict], input_shape) -> tuple[list[LayerInfo], tuple | None]:
-    """Walk the layers; returns their infos and, if a layer rejects its input,
-    (index, ShapeError) of the first one that does (later shapes are then unknown)."""
-    shape = tuple(input_shape)
+def infer(graph: Graph, input_shape) -> tuple[list[LayerInfo], tuple[Node, ShapeError] | None]:
+    """Walk the graph; returns the layers' infos and, if a layer rejects its input,
+    (node, ShapeError) of the first one that does (later shapes are then unknown)."""
+    shapes = {graph.input: tuple(input_shape)}
     infos = []
-    for i, layer in enumerate(layers):
-        kind = LAYER_TYPES[layer["type"]]
+    for node in graph.nodes():
+        kind = LAYER_TYPES[node.type]
+        given = tuple(shapes[name] for name in node.inputs)
+        shape = given if kind.merge else given[0]
         try:
-            out = tuple(kind.infer(layer, shape))
+            out = tuple(kind.infer(node.layer, shape))
         except ShapeError as err:
-            return infos, (i, err)
+            if kind.merge:
+                shown = ", ".join(f"'{n}' {list(s)}" for n, s in zip(node.inputs, given))
+                err = ShapeError(f"{err.message} (inputs: {shown})", err.field, err.hint)
+            return infos, (node, err)
         if any(d < 1 for d in out):
             return infos, (
-                i,
+                node,
                 ShapeError(
                     f"output shape {list(out)} has a zero-size dimension",
                     hint="the input is too small for this many strides/pools",
                 ),
             )
-        params = kind.params(layer, shape, out)
-        trainable = params if kind.trainable is None else kind.trainable(layer, shape, out)
+        params = kind.params(node.layer, shape, out)
+        trainable = params if kind.trainable is None else kind.trainable(node.layer, shape, out)
         infos.append(
             LayerInfo(
-                i,
-                layer["name"],
-                layer["type"],
+                node.name,
+                node.type,
+                node.inputs,
                 shape,
                 out,
                 params,
-                kind.flops(layer, shape, out),
+                kind.flops(node.layer, shape, out),
                 trainable,
+                node.where,
+                node.scope,
             )
         )
-        shape = out
+        shapes[node.name] = out
     return infos, None

@@ -3,8 +3,10 @@
 ```yaml
 init_from: {run: runs/cnn/20250101-120000, layers: [conv1, conv2], freeze: true}
 ```
-`layers: null` loads every layer with weights whose name both models share. Layers not loaded
-keep their fresh initial weights. A loaded layer must have the same parameters with the same
+`layers: null` loads every layer with weights whose name both models share. An entry names a
+layer (`conv1`), a block instance (`stage2_1`: all its layers), a layer inside one
+(`stage2_1/conv_a`) or matches names as a glob (`stage1_*`). Layers not loaded keep their
+fresh initial weights. A loaded layer must have the same parameters with the same
 shapes in both models; otherwise the error names the layer, the parameter and both shapes.
 """
 
@@ -13,10 +15,12 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+from netspec.compile.model import spec_layers
 from netspec.errors import UserError
 from netspec.runs import Run, checkpoints, open_run
 from netspec.runs.trained import check_trained
 from netspec.spec import Spec
+from netspec.spec.graph import selects
 
 
 def source_run(spec) -> Run:
@@ -59,58 +63,62 @@ def load_layers(model, spec) -> dict | None:
         raise UserError(f"init_from.run: {err.message}", hint=err.hint) from None
     arrays, _ = checkpoints.load(run.final_weights)
     chosen = _chosen_layers(model, spec.init_from["layers"], arrays, run.path)
-    for layer in chosen:
-        variables = {f"{layer.name}/{w.name}": w for w in layer.weights}
-        _check_same_params(layer.name, variables, arrays, run.path)
+    for name, layer in chosen.items():
+        variables = {f"{name}/{w.name}": w for w in layer.weights}
+        _check_same_params(name, variables, arrays, run.path)
         for key, variable in variables.items():
             variable.assign(arrays[key])
-    names = [layer.name for layer in chosen]
     if spec.init_from["freeze"]:
-        freeze(model, names)
+        freeze(model, list(chosen))
     return {
         "run": str(run.path),
         "spec_hash": manifest.get("spec", {}).get("hash"),
-        "layers": names,
+        "layers": list(chosen),
         "freeze": spec.init_from["freeze"],
     }
 
 
 def freeze(model, names: list[str]) -> None:
-    """Make the named layers not trainable (before compiling: Keras reads it then)."""
+    """Make the named layers (full names) not trainable (before training: Keras reads it
+    when the optimizer is built)."""
+    layers = spec_layers(model)
     for name in names:
-        model.get_layer(name).trainable = False
+        layers[name].trainable = False
 
 
-def _chosen_layers(model, names: list[str] | None, arrays: dict, source: Path) -> list:
-    in_source = {key.split("/", 1)[0] for key in arrays if not key.startswith("@")}
-    with_weights = [layer for layer in model.layers if layer.weights]
-    if names is None:
-        chosen = [layer for layer in with_weights if layer.name in in_source]
+def _chosen_layers(model, patterns: list[str] | None, arrays: dict, source: Path) -> dict:
+    """The layers with weights that `patterns` select, by full name, in model order."""
+    in_source = {key.rsplit("/", 1)[0] for key in arrays if not key.startswith("@")}
+    with_weights = {name: layer for name, layer in spec_layers(model).items() if layer.weights}
+    if patterns is None:
+        chosen = {name: layer for name, layer in with_weights.items() if name in in_source}
         if not chosen:
             raise UserError(
                 f"init_from: no layer of this spec has weights in {source}",
                 hint="layer names must match; list them in init_from.layers",
             )
         return chosen
-    by_name = {layer.name: layer for layer in model.layers}
-    for name in names:
-        if name not in by_name:
+    chosen = {}
+    for pattern in patterns:
+        matched = [name for name in with_weights if selects(pattern, name)]
+        if not matched:
             raise UserError(
-                f"init_from.layers: no layer named '{name}' in this spec",
-                hint=f"layers: {', '.join(by_name)}",
+                f"init_from.layers: no layer with weights named '{pattern}' in this spec",
+                hint=f"its layers with weights: {', '.join(with_weights)}",
             )
-        if not by_name[name].weights:
-            raise UserError(f"init_from.layers: layer '{name}' has no weights to load")
-        if name not in in_source:
+        missing = [name for name in matched if name not in in_source]
+        if missing:
             raise UserError(
-                f"init_from.layers: run {source} has no layer '{name}'",
+                f"init_from.layers: run {source} has no layer '{missing[0]}'"
+                + (f" (selected by '{pattern}')" if missing[0] != pattern else ""),
                 hint=f"its layers with weights: {', '.join(sorted(in_source))}",
             )
-    return [by_name[name] for name in names]
+        chosen.update((name, with_weights[name]) for name in matched)
+    return {name: layer for name, layer in with_weights.items() if name in chosen}
 
 
 def _check_same_params(name: str, variables: dict, arrays: dict, source: Path) -> None:
-    theirs = {key for key in arrays if key.startswith(f"{name}/")}
+    theirs = {key for key in arrays if key.rsplit("/", 1)[0] == name}
     extra = sorted(theirs - variables.keys())
     if extra:
         raise UserError(

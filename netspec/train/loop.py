@@ -23,6 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from netspec.compile import build_loss, global_batch
+from netspec.compile.model import spec_layers
 
 STATS = ("loss_sum", "count", "weight")  # then one weighted correct-count per metric
 
@@ -60,7 +61,7 @@ class TrainStep:
         self.loss.reduction = None  # per example; the step divides by the global batch
         self.seed_states = [
             layer.seed_generator.state
-            for layer in model.layers
+            for layer in spec_layers(model).values()
             if isinstance(layer, keras.layers.Dropout) and layer.rate > 0
         ]
         self.replicas = strategy.num_replicas_in_sync

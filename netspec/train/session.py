@@ -203,7 +203,7 @@ def _topology_changed(spec, manifest: dict, place: Placement) -> list[str]:
         + (
             "; its batch_norm layers with sync: false normalize per replica, which depends on "
             "the replica count"
-            if any(layer["type"] == "batch_norm" and not layer["sync"] for layer in spec.layers)
+            if any(n.type == "batch_norm" and not n.layer["sync"] for n in spec.graph.nodes())
             else ""
         )
     ]
@@ -225,10 +225,10 @@ def _check_classes(model, spec, data) -> None:
     """The data's classes must fit the logits (else TensorFlow fails mid-epoch)."""
     units = int(model.output.shape[-1])
     if data.num_classes > units:
-        last = spec.layers[-1]["name"]
+        last = spec.graph.output
         raise UserError(
             f"the data has {data.num_classes} classes ({_listed(data.class_names)}), but the "
-            f"last layer '{last}' gives {units} outputs",
+            f"output layer '{last}' gives {units} outputs",
             hint=f"set units: {data.num_classes} on layer '{last}' "
             f"(--set layers.{last}.units={data.num_classes})",
         )

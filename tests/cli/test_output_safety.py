@@ -8,6 +8,7 @@ import json
 import os
 import stat
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import onnx
 import pytest
@@ -199,9 +200,11 @@ def test_schema_writes_through_a_pipe(netspec_process, tmp_path):
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)
     reader = subprocess.Popen(["cat", str(pipe)], stdout=subprocess.PIPE, text=True)
-    try:
-        result = netspec_process("schema", "-o", pipe)
-        read, _ = reader.communicate(timeout=30)
+    try:  # read while netspec writes: the schema is larger than two pipe buffers
+        with ThreadPoolExecutor(1) as pool:
+            reading = pool.submit(reader.communicate, timeout=60)
+            result = netspec_process("schema", "-o", pipe)
+            read, _ = reading.result()
     finally:
         if reader.poll() is None:
             reader.kill()

@@ -7,6 +7,7 @@ import pytest
 from netspec.fields import with_defaults
 from netspec.layers import LAYER_TYPES, ShapeError
 from netspec.layers.conv2d import same_pads
+from netspec.spec.graph import Graph, Node
 from netspec.spec.shapes import infer
 
 
@@ -14,6 +15,16 @@ def layer(type_: str, **fields) -> dict:
     """A resolved layer: defaults filled and normalized, as the loader does."""
     kind = LAYER_TYPES[type_]
     return kind.normalize(with_defaults({"type": type_, "name": "x", **fields}, kind.all_fields()))
+
+
+def stack(layers: list[dict], input_shape):
+    """shapes.infer over `layers` as a stack, each reading the one before (names x1, x2...)."""
+    nodes, previous = [], "image"
+    for i, item in enumerate(layers, 1):
+        item = {**item, "name": f"x{i}"}
+        nodes.append(Node(item["name"], item, (previous,), ("layers", i - 1)))
+        previous = item["name"]
+    return infer(Graph("image", tuple(nodes), previous, {}), input_shape)
 
 
 def shape(type_: str, input_shape, **fields) -> tuple:
@@ -171,7 +182,7 @@ def test_dense_needs_a_flat_input():
 def test_conv_parameters_and_flops_by_hand():
     # Görner's conv2: 12 filters of 5x5 over 6 channels, stride 2, same, relu: 28x28 -> 14x14.
     conv = layer("conv2d", filters=12, kernel=5, stride=2, activation="relu")
-    [info], failure = infer([conv], (28, 28, 6))
+    [info], failure = stack([conv], (28, 28, 6))
     assert failure is None and info.output_shape == (14, 14, 12)
     assert info.params == 5 * 5 * 6 * 12 + 12 == 1812
     multiply_adds = 14 * 14 * 12 * (5 * 5 * 6)
@@ -204,7 +215,7 @@ def test_conv_parameters_and_flops_by_hand():
     ],
 )
 def test_parameter_and_flop_counts(type_, fields, input_shape, params, flops):
-    [info], failure = infer([layer(type_, **fields)], input_shape)
+    [info], failure = stack([layer(type_, **fields)], input_shape)
     assert failure is None and (info.params, info.flops) == (params, flops)
 
 
@@ -215,9 +226,13 @@ def test_infer_stops_at_the_first_layer_that_rejects_its_input():
         layer("conv2d", filters=2, kernel=3),
         layer("dense", units=2),
     ]
-    infos, (index, error) = infer(layers, (4, 4, 1))
+    infos, (node, error) = stack(layers, (4, 4, 1))
     assert [info.output_shape for info in infos] == [(16,), (8,)]
-    assert index == 2 and "conv2d needs a 3-D input" in error.message
+    assert (
+        node.name == "x3"
+        and node.where == ("layers", 2)
+        and "conv2d needs a 3-D input" in error.message
+    )
 
 
 def test_dropout_keep_prob_becomes_rate():

@@ -34,6 +34,7 @@ def test_the_resolved_cnn():
     assert conv2 == {
         "type": "conv2d",
         "name": "conv2",
+        "inputs": None,
         "filters": 12,
         "kernel": [5, 5],
         "stride": [2, 2],
@@ -46,7 +47,9 @@ def test_the_resolved_cnn():
         "kernel_init": {"type": "glorot_uniform"},
         "bias_init": {"type": "zeros"},
     }
-    assert spec.layers[5] == {"type": "dropout", "name": "dropout_1", "rate": 0.25}
+    assert spec.layers[5] == {"type": "dropout", "name": "dropout_1", "inputs": None, "rate": 0.25}
+    assert spec.blocks == {} and spec.doc["output"] is None
+    assert [node.inputs for node in spec.graph.nodes()][:2] == [("image",), ("conv1",)]
     assert spec.train["loss"] == {
         "type": "softmax_cross_entropy",
         "labels": "sparse",

@@ -137,7 +137,7 @@ def open(path: Path) -> Artifact:
 
 
 def _check_against_spec(info: ArtifactInfo, spec, path: Path) -> None:
-    units = spec.layer_infos()[-1].output_shape[-1]
+    units = spec.output_info.output_shape[-1]
     problems = [
         f"input {info.input_name!r} is not the spec's {spec.input['name']!r}"
         if info.input_name != spec.input["name"]

@@ -1,0 +1,45 @@
+"""layer_norm: normalize each position over its last (channel) axis, per example.
+
+Unlike batch_norm it keeps no moving statistics (variables only `gamma` and `beta`, both
+trained), so it behaves the same in training and inference and for any batch size.
+FLOPs per value: 5 for the statistics (mean: 1 add; deviation: 1 subtract; variance: 1
+multiply-add; normalize: 1 multiply by 1/σ) plus batch_norm's 2 for the affine step, whether
+or not center/scale are on (as batch_norm counts); the per-position 1/σ is not counted.
+"""
+
+from netspec.fields import BOOL, POS_NUMBER, Field
+from netspec.layers.base import BuildContext, LayerType, elements
+
+FLOPS_PER_VALUE = 7
+
+
+def params(layer, inp, out):
+    return inp[-1] * (int(layer["center"]) + int(layer["scale"]))
+
+
+def build(layer, x, ctx: BuildContext):
+    from keras import layers
+
+    return layers.LayerNormalization(
+        axis=-1,
+        epsilon=layer["epsilon"],
+        center=layer["center"],
+        scale=layer["scale"],
+        name=layer["name"],
+    )(x)
+
+
+LAYER_NORM = LayerType(
+    name="layer_norm",
+    doc="Layer normalization over the last (channel) axis, with each example's own statistics.",
+    fields={
+        "epsilon": Field(POS_NUMBER, "Added to the variance for stability.", 0.001),
+        "center": Field(BOOL, "Learn an offset (beta).", True),
+        "scale": Field(BOOL, "Learn a scale (gamma).", True),
+    },
+    infer=lambda layer, shape: shape,
+    params=params,
+    flops=lambda layer, inp, out: FLOPS_PER_VALUE * elements(out),
+    build=build,
+    example={"name": "ln1"},
+)
