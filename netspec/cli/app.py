@@ -25,6 +25,7 @@ from netspec.cli import (
     data,
     evaluate,
     export,
+    graph,
     init,
     letters,
     predict,
@@ -59,6 +60,7 @@ def options(
 app.command("init")(init.init)
 app.command("validate")(validate.validate)
 app.command("summary")(summary.summary)
+app.command("graph")(graph.graph)
 data_app = typer.Typer(no_args_is_help=True, help="Convert a spec's data: netspec data pack.")
 data_app.command("pack")(data.pack)
 app.add_typer(data_app, name="data")

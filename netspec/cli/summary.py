@@ -17,10 +17,14 @@ def summary(
     spec: Path = typer.Argument(..., help="A spec file or a run directory."),
     overrides: Overrides = SetOption,
     fmt: str = FormatOption,
+    depth: int | None = typer.Option(
+        None, "--depth", min=0, help="Show block instances deeper than this as one row each."
+    ),
 ) -> None:
-    """Show the network: per-layer output shape, parameters and FLOPs, with totals."""
+    """Show the network: per-layer inputs, output shape, parameters and FLOPs, with totals."""
     check_format(fmt)
-    report = summarize(load(resolve_spec_arg(spec), overrides or (), resolved=spec.is_dir()))
+    loaded = load(resolve_spec_arg(spec), overrides or (), resolved=spec.is_dir())
+    report = summarize(loaded, depth)
     if fmt == "json":
         typer.echo(json.dumps(report, indent=2))
         return
@@ -30,9 +34,20 @@ def summary(
     table = Table(
         title=f"{report['name']}  (input {report['input']['name']}: {report['input']['shape']})"
     )
+    # a stack's layers each read the one before: the column only matters in a graph
+    chain = (
+        all(
+            row["inputs"] == [before["name"]]
+            for before, row in zip(
+                [{"name": report["input"]["name"]}, *report["layers"]], report["layers"]
+            )
+        )
+        and report["output"] == report["layers"][-1]["name"]
+    )
     for column, justify in (
         ("layer", "left"),
         ("type", "left"),
+        *(() if chain else (("inputs", "left"),)),
         ("output shape", "left"),
         ("params", "right"),
         ("FLOPs", "right"),
@@ -40,14 +55,25 @@ def summary(
         table.add_column(column, justify=justify)
     for layer in report["layers"]:
         table.add_row(
-            layer["name"],
+            layer["name"]
+            + (
+                " (output)"
+                if layer["name"] == report["output"] != report["layers"][-1]["name"]
+                else ""
+            ),
             layer["type"],
+            *(() if chain else (", ".join(layer["inputs"]),)),
             str(layer["output_shape"]),
             f"{layer['params']:,}",
             f"{layer['flops']:,}",
         )
     table.add_section()
-    table.add_row("total", "", "", f"{report['params']:,}", f"{report['flops_per_example']:,}")
+    table.add_row(
+        "total",
+        *[""] * (2 if chain else 3),
+        f"{report['params']:,}",
+        f"{report['flops_per_example']:,}",
+    )
     console = Console()
     console.print(table)
     console.print(

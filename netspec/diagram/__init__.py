@@ -14,14 +14,21 @@ from netspec.diagram.dot import to_dot
 from netspec.diagram.layout import Diagram, layout
 from netspec.diagram.mermaid import to_mermaid
 from netspec.diagram.png import to_png
+from netspec.diagram.style import SIGNATURE
 from netspec.diagram.svg import to_svg
 from netspec.errors import UserError
 from netspec.spec.graph import Graph
 
-TEXT = {".svg": to_svg, ".dot": to_dot, ".mmd": to_mermaid, ".mermaid": to_mermaid}
-SUFFIXES = (".svg", ".png", ".dot", ".mmd", ".mermaid")
+FORMATS = {
+    ".svg": lambda d: to_svg(d).encode(),
+    ".png": to_png,
+    ".dot": lambda d: to_dot(d).encode(),
+    ".mmd": lambda d: to_mermaid(d).encode(),
+    ".mermaid": lambda d: to_mermaid(d).encode(),
+}
+SUFFIXES = tuple(FORMATS)
 
-__all__ = ["Diagram", "layout", "to_dot", "to_mermaid", "to_png", "to_svg", "write"]
+__all__ = ["Diagram", "layout", "to_dot", "to_mermaid", "to_png", "to_svg", "write", "write_spec"]
 
 
 def write(graph: Graph, shapes: dict, input_shape, path, depth: int | None = None) -> None:
@@ -38,8 +45,25 @@ def write(graph: Graph, shapes: dict, input_shape, path, depth: int | None = Non
             f"{path}: unknown diagram format {suffix or '(no suffix)'}; "
             f"use one of {', '.join(SUFFIXES)}"
         )
-    diagram = layout(graph, shapes, input_shape, depth)
-    if suffix == ".png":
-        to_png(diagram, path)
+    through = path.exists() and not path.is_file()  # a pipe or device (/dev/stdout)
+    if not through and (path.is_symlink() or (path.exists() and not _ours(path))):
+        raise UserError(
+            f"{path} exists and is not a drawing of netspec's: it is left as it is",
+            hint="remove it, or choose another file name",
+        )
+    data = FORMATS[suffix](layout(graph, shapes, input_shape, depth))
+    if through:
+        path.write_bytes(data)
     else:
-        files.write_text(path, TEXT[suffix](diagram))
+        files.write_bytes(path, data)
+
+
+def write_spec(spec, path, depth: int | None = None) -> None:
+    """Draw a loaded spec's network (netspec.spec.Spec)."""
+    shapes = {info.name: info.output_shape for info in spec.layer_infos()}
+    write(spec.graph, shapes, spec.input["shape"], path, depth)
+
+
+def _ours(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return SIGNATURE.encode() in f.read(4096)

@@ -9,6 +9,7 @@ from netspec.diagram.view import Box, Group
 
 def to_dot(diagram: Diagram) -> str:
     lines = [
+        f"// {style.SIGNATURE}",
         "digraph netspec {",
         '  graph [rankdir=TB, fontname="monospace", fontsize=10];',
         '  node [shape=box, style="rounded,filled", fontname="monospace", fontsize=10];',

@@ -17,7 +17,7 @@ def to_mermaid(diagram: Diagram) -> str:
     items = diagram.view.items
     ids = {box.name: f"n{i}" for i, box in enumerate(boxes(items))}
     ids |= {group.name: f"g{i}" for i, group in enumerate(groups(items))}
-    lines = ["flowchart TD"]
+    lines = ["flowchart TD", f"  %% {style.SIGNATURE}"]
     _members(items, ids, lines, "  ")
     lines += [f"  {ids[source]} --> {ids[target]}" for source, target in diagram.view.edges]
     for kind, fill in style.FILL.items():

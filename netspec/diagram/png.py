@@ -7,9 +7,7 @@ a lower dpi. Matplotlib is imported only here, when a PNG is asked for.
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
-from netspec import files
 from netspec.diagram import style
 from netspec.diagram.layout import Diagram
 from netspec.diagram.svg import ARROW
@@ -20,7 +18,7 @@ MAX_PX = 30000  # Agg refuses images of 2**16 pixels or more in either direction
 PT = 72 / DPI  # points per layout unit
 
 
-def to_png(diagram: Diagram, path: Path) -> None:
+def to_png(diagram: Diagram) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyBboxPatch, Polygon
@@ -70,8 +68,13 @@ def to_png(diagram: Diagram, path: Path) -> None:
                 **text,
             )
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI * min(1.0, MAX_PX / max(width, height)))
-    files.write_bytes(path, buffer.getvalue())
+    figure.savefig(
+        buffer,
+        format="png",
+        dpi=DPI * min(1.0, MAX_PX / max(width, height)),
+        metadata={"Software": style.SIGNATURE},
+    )
+    return buffer.getvalue()
 
 
 def _arrowhead(points) -> list[tuple[float, float]]:

@@ -28,3 +28,7 @@ def text_width(text: str) -> float:
 def baseline(top: float, line: int) -> float:
     """Where line `line` (0: the name) of a box whose top is at `top` sits."""
     return top + TEXT_PAD_Y + (line + 1) * LINE_H - 4
+
+
+# In every file netspec draws: `write` replaces a file only if it carries this.
+SIGNATURE = "drawn by netspec graph"

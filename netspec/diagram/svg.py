@@ -18,6 +18,7 @@ ARROW = 8  # arrowhead length
 def to_svg(diagram: Diagram) -> str:
     items, rects = diagram.view.items, diagram.rects
     out = [
+        f"<!-- {style.SIGNATURE} -->",
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_n(diagram.width)}" '
         f'height="{_n(diagram.height)}" viewBox="0 0 {_n(diagram.width)} {_n(diagram.height)}" '
         f'font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" font-size="{style.FONT_PX}">',

@@ -3,6 +3,7 @@
 ```
 runs/<spec name>/<YYYYmmdd-HHMMSS>[-N]/
   spec.yaml          the resolved spec the run trains (reloading it gives the same model)
+  graph.svg          the network as a picture (netspec graph)
   manifest.json      what ran, where, on which data, and its status (manifest.py)
   .lock              held by the process training the run (netspec.locks)
   checkpoints/       last.npz (state after the last completed epoch, or the last of every

@@ -23,6 +23,7 @@ class Run:
     _spec: object = field(default=None, repr=False, compare=False)
 
     spec_file = property(lambda self: self.path / "spec.yaml")
+    graph_file = property(lambda self: self.path / "graph.svg")
     manifest_file = property(lambda self: self.path / "manifest.json")
     lock_file = property(lambda self: self.path / ".lock")
     checkpoints = property(lambda self: self.path / "checkpoints")

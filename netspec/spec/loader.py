@@ -134,11 +134,9 @@ def resolve(doc, path: Path, broken_paths: list[Diagnostic]) -> tuple[dict, list
         layers, layer_problems = normalize.normalize_layers(doc, data["layers"], broken_layers)
         problems += layer_problems
         complete = len(layers) == len(data["layers"])
-        names = list(
-            checks.check_names(doc, data["layers"], spec_input["name"] if spec_input else "")
+        problems += checks.check_names(
+            doc, data["layers"], spec_input["name"] if spec_input else ""
         )
-        problems += names
-        unique = not any(d.severity == "error" for d in names)
     if blocks is not None:
         problems += checks.check_blocks(doc, blocks, layers)
     if layers and spec_input and blocks is not None and ok("output"):

@@ -30,7 +30,7 @@ import yaml
 import netspec
 import netspec.data
 import netspec.spec
-from netspec import files
+from netspec import diagram, files
 from netspec.compile import build_model, build_optimizer
 from netspec.errors import UsageError, UserError, one_line
 from netspec.runs import (
@@ -474,6 +474,7 @@ def _write_spec(run: Run, spec) -> None:
     )
     if netspec.spec.load(run.spec_file, resolved=True).hash != spec.hash:
         raise RuntimeError(f"bug: {run.spec_file} does not reload to the spec it was made from")
+    diagram.write_spec(spec, run.graph_file)
 
 
 def _end(run: Run, spec, manifest: dict, status: str, recorder, error: str | None = None):

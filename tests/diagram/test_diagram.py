@@ -331,8 +331,8 @@ def test_write_picks_the_format_by_suffix(tmp_path):
     g = resnet()
     for suffix in (".svg", ".dot", ".mmd", ".mermaid", ".png"):
         diagram.write(g, shapes_of(g), (32, 32, 3), tmp_path / f"net{suffix}")
-    assert (tmp_path / "net.svg").read_text().startswith("<svg ")
-    assert (tmp_path / "net.dot").read_text().startswith("digraph ")
+    assert (tmp_path / "net.svg").read_text().splitlines()[1].startswith("<svg ")
+    assert (tmp_path / "net.dot").read_text().splitlines()[1].startswith("digraph ")
     assert (tmp_path / "net.mmd").read_text() == (tmp_path / "net.mermaid").read_text()
     png = (tmp_path / "net.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 20_000
@@ -352,14 +352,29 @@ def test_output_is_byte_identical_on_every_run(tmp_path):
         assert (tmp_path / f"a{suffix}").read_bytes() == (tmp_path / f"b{suffix}").read_bytes()
 
 
-def test_write_replaces_a_link_instead_of_writing_through_it(tmp_path):
-    victim = tmp_path / "victim.txt"
-    victim.write_text("keep")
-    (tmp_path / "net.svg").symlink_to(victim)
+def test_write_replaces_only_its_own_drawings(tmp_path):
+    """A drawing is redrawn in place; a file (or a link) netspec did not draw is refused and
+    left as it was, whatever its suffix."""
     g = branching()
-    diagram.write(g, shapes_of(g), (32, 32, 3), tmp_path / "net.svg")
-    assert victim.read_text() == "keep"
-    assert not (tmp_path / "net.svg").is_symlink()
+    for suffix in (".svg", ".png", ".dot", ".mmd"):
+        target = tmp_path / f"net{suffix}"
+        diagram.write(cells(), shapes_of(cells()), (32, 32, 3), target)
+        diagram.write(g, shapes_of(g), (32, 32, 3), target)  # ours: replaced
+        assert target.read_bytes() == _drawn(g, suffix, tmp_path)
+    victim = tmp_path / "victim.svg"
+    victim.write_text("<svg>mine</svg>")
+    (tmp_path / "link.svg").symlink_to(victim)
+    for target in (victim, tmp_path / "link.svg"):
+        with pytest.raises(UserError, match="is not a drawing of netspec's"):
+            diagram.write(g, shapes_of(g), (32, 32, 3), target)
+    assert victim.read_text() == "<svg>mine</svg>" and (tmp_path / "link.svg").is_symlink()
+
+
+def _drawn(g, suffix, tmp_path) -> bytes:
+    fresh = tmp_path / "fresh" / f"net{suffix}"
+    fresh.parent.mkdir(exist_ok=True)
+    diagram.write(g, shapes_of(g), (32, 32, 3), fresh)
+    return fresh.read_bytes()
 
 
 @pytest.mark.parametrize("file", ["net.jpg", "net"])
