@@ -398,9 +398,16 @@ EXPORT = {
 INIT_FROM = {
     "run": Field({"type": "string"}, "Run directory to load weights from.", REQUIRED),
     "layers": Field(
-        {"type": ["array", "null"], "items": NAME, "uniqueItems": True},
-        "Layers whose weights are loaded. Default: every layer present in both.",
+        {
+            "type": ["array", "null"],
+            "items": {"type": "string", "pattern": "^[a-z0-9_/*?!\\[\\]-]+$"},
+            "uniqueItems": True,
+        },
+        "Layers whose weights are loaded: layer names (`conv1`), block instances "
+        "(`stage2_1`: all its layers), layers inside one (`stage2_1/conv_a`), or globs "
+        "(`stage1_*`). Default: every layer present in both.",
         None,
+        (["conv1", "stage2_1", "stage3_*/conv_a"],),
     ),
     "freeze": Field(BOOL, "Keep the loaded layers fixed during training.", False),
 }

@@ -62,6 +62,40 @@ train: {seed: 5}
 data: {source: synthetic, classes: 4, examples: 120, split: {train: 0.5, test: 0.5}}
 """
 
+# A residual network: blocks with a projection shortcut, a repeated identity block, a concat
+# branch, and a dropout inside a block.
+RESIDUAL = """\
+name: residual
+input: {shape: [12, 12, 1], scale: unit}
+blocks:
+  down:
+    params: {filters: int}
+    layers:
+      - {type: conv2d, name: conv_a, filters: "${filters}", kernel: 3, stride: 2, use_bias: false}
+      - {type: batch_norm, name: bn_a}
+      - {type: activation, name: relu_a, activation: relu}
+      - {type: conv2d, name: proj, filters: "${filters}", kernel: 1, stride: 2, inputs: [input]}
+      - {type: add, name: sum, inputs: [proj, relu_a]}
+  basic:
+    params: {filters: int, rate: {type: float, default: 0.1}}
+    layers:
+      - {type: separable_conv2d, name: conv_a, filters: "${filters}", kernel: 3}
+      - {type: dropout, name: drop, rate: "${rate}"}
+      - {type: layer_norm, name: norm}
+      - {type: add, name: sum, inputs: [input, norm]}
+layers:
+  - {type: conv2d, name: stem, filters: 4, kernel: 3, padding: reflect, activation: relu}
+  - {type: block, block: down, name: stage1, with: {filters: 8}}
+  - {type: block, block: basic, name: stage2, repeat: 2, with: {filters: 8}}
+  - {type: depthwise_conv2d, name: side, kernel: 3, inputs: [stage1]}
+  - {type: concat, name: both, inputs: [stage2, side]}
+  - {type: upsample, name: up, size: 2, interpolation: bilinear}
+  - {type: global_avg_pool, name: gap}
+  - {type: dense, name: logits, units: 4}
+train: {seed: 5}
+data: {source: synthetic, classes: 4, examples: 120, split: {train: 0.5, test: 0.5}}
+"""
+
 
 def build(spec_path: Path, overrides=()):
     """(spec, model) with every parameter set to distinct non-trivial values.

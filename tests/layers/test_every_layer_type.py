@@ -22,8 +22,11 @@ INPUTS = ([28, 28, 1], [784])  # the first a type's example accepts is used
 
 
 def spec_with(kind, tmp_path):
-    """The example of `kind` between an input it accepts and a logits layer."""
+    """The example of `kind` between an input it accepts and a logits layer (a merge
+    merges the input with itself)."""
     layer = {**kind.example, "type": kind.name, "name": "probe"}
+    if kind.merge:
+        layer["inputs"] = ["image", "image"]
     for shape in INPUTS:
         doc = {
             "name": "harness",
