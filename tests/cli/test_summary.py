@@ -71,3 +71,32 @@ def test_invalid_specs_and_usage_errors(netspec_process, tmp_path):
     assert lines[0].endswith("out_of_range.yaml:9:64: error: layers[0].stride: must be >= 1, got 0")
     assert netspec_process("summary", tmp_path / "missing.yaml").returncode == 2
     assert netspec_process("summary", "--format", "yaml", CNN).returncode == 2
+
+
+def test_a_graph_shows_inputs_and_depth_collapses_instances(tmp_path):
+    from tests.export.helpers import RESIDUAL
+    from tests.helpers import write_spec
+
+    spec = str(write_spec(tmp_path, RESIDUAL, "residual"))
+    full = json.loads(runner.invoke(app, ["summary", "--format", "json", spec]).stdout)
+    rows = {row["name"]: row for row in full["layers"]}
+    assert rows["stage2_1/sum"]["inputs"] == ["stage1/sum", "stage2_1/norm"]
+    assert rows["both"]["inputs"] == ["stage2_2/sum", "side"] and full["output"] == "logits"
+
+    collapsed = json.loads(
+        runner.invoke(app, ["summary", "--format", "json", "--depth", "0", spec]).stdout
+    )
+    assert [row["name"] for row in collapsed["layers"]] == [
+        "stem", "stage1", "stage2_1", "stage2_2", "side", "both", "up", "gap", "logits",
+    ]  # fmt: skip
+    stage1 = next(row for row in collapsed["layers"] if row["name"] == "stage1")
+    assert stage1["type"] == "block down" and stage1["output_shape"] == [6, 6, 8]
+    assert stage1["params"] == sum(p for n, p in _params(full) if n.startswith("stage1/"))
+    assert collapsed["params"] == full["params"]
+
+    table = runner.invoke(app, ["summary", spec], env={"COLUMNS": "200"}).stdout
+    assert "inputs" in table and "stage2_1/norm" in table
+
+
+def _params(report):
+    return [(row["name"], row["params"]) for row in report["layers"]]
