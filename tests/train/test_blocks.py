@@ -1,7 +1,11 @@
-"""init_from with blocks: a deeper ResNet starts from a shallower one's instances, by
-instance name, inner path or glob; frozen layers inside instances stay as they were."""
+"""Training networks with blocks: init_from into a deeper ResNet from a shallower one's
+instances (by instance name, inner path or glob; frozen layers inside instances stay as they
+were), and a kill -9 mid-run resumed to the weights of an uninterrupted run (dropout inside
+the instances included)."""
 
 from __future__ import annotations
+
+import signal
 
 import numpy as np
 import pytest
@@ -114,3 +118,31 @@ def test_an_unknown_instance_is_a_spec_error_with_a_suggestion(tmp_path, shallow
 
     with pytest.raises(SpecError, match="no layer or block instance named 'stage3'"):
         deeper(tmp_path, shallow_run, layers=["stage3"])
+
+
+def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path):
+    block = RESNET["blocks"]["residual"]
+    spec = {
+        **RESNET,
+        "blocks": {"residual": {**block, "layers": [
+            *block["layers"][:3],
+            {"type": "dropout", "name": "drop", "rate": 0.3},
+            {"type": "add", "name": "sum", "inputs": ["input", "drop"]},
+        ]}},
+        "train": {**RESNET["train"], "epochs": 4, "steps_per_execution": 7},
+        "data": {**RESNET["data"], "examples": 2000,
+                 "split": {"train": 1600, "validation": 0, "test": 400}},
+    }  # fmt: skip
+    path = helpers.write_spec(tmp_path, spec, "resnet")
+    reference = train(load(path), out=tmp_path / "reference", quiet=True)
+
+    child = helpers.start_training(path, "--out", "run", cwd=tmp_path)
+    helpers.wait_for_line(child, "epoch 2/4")
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert helpers.manifest(tmp_path / "run")["status"] == "running"
+    train(resume=tmp_path / "run", quiet=True)
+
+    ours = helpers.final_weights(tmp_path / "run")
+    assert "stage1_2/conv_a/kernel" in ours
+    helpers.assert_same_weights(ours, helpers.final_weights(reference))
