@@ -125,5 +125,6 @@ def normalize_definition(definition: dict) -> dict:
     }
 
 
-def instance_names(name: str, repeat: int) -> list[str]:
-    return [name] if repeat == 1 else [f"{name}_{k}" for k in range(1, repeat + 1)]
+def instance_name(name: str, k: int, repeat: int) -> str:
+    """The name of the k-th (from 1) of `repeat` instances a block layer `name` places."""
+    return name if repeat == 1 else f"{name}_{k}"

@@ -10,7 +10,7 @@ from pathlib import Path
 from netspec.data.sources import SOURCES
 from netspec.fields import NAME_LENGTH
 from netspec.layers import LAYER_TYPES
-from netspec.spec.blocks import BLOCK, BLOCK_INPUT, PARAM_TYPES, instance_names
+from netspec.spec.blocks import BLOCK, BLOCK_INPUT, PARAM_TYPES, instance_name
 from netspec.spec.diagnostics import Diagnostic, did_you_mean, dotted
 from netspec.spec.expand import MAX_NODES
 from netspec.spec.graph import Graph, selects
@@ -55,14 +55,15 @@ def check_names(doc: Document, layers: list, input_name: str, at: tuple = ("laye
                 break
         for other, what in taken:
             seen.setdefault(other, what)
-            if len(other) > NAME_LENGTH:
-                yield Diagnostic(
-                    (*where, "name"),
-                    f"instance name '{other}' is longer than {NAME_LENGTH} characters",
-                    "E-NAME",
-                    doc.where((*where, "name")),
-                    "shorten the block layer's name",
-                )
+        longest = max((other for other, _ in taken), key=len)
+        if len(longest) > NAME_LENGTH:
+            yield Diagnostic(
+                (*where, "name"),
+                f"instance name '{longest}' is longer than {NAME_LENGTH} characters",
+                "E-NAME",
+                doc.where((*where, "name")),
+                "shorten the block layer's name",
+            )
 
 
 def _taken_names(layer: dict, name: str, where: str) -> list[tuple[str, str]]:
@@ -72,7 +73,7 @@ def _taken_names(layer: dict, name: str, where: str) -> list[tuple[str, str]]:
         repeat = repeat if isinstance(repeat, int) and 1 < repeat <= MAX_NODES else 1
         return [(name, where)] + [
             (n, f"instance {k} of {where}")
-            for k, n in enumerate(instance_names(name, repeat), 1)
+            for k, n in ((k, instance_name(name, k, repeat)) for k in range(1, repeat + 1))
             if n != name
         ]
     kind = LAYER_TYPES.get(layer["type"]) if isinstance(layer.get("type"), str) else None
@@ -323,9 +324,11 @@ def check_init_from(doc: Document, init_from: dict, graph: Graph):
         if not any(selects(pattern, name) for name in names):
             path = ("init_from", "layers", i)
             top = [item.name for item in graph.items]
+            glob = any(char in pattern for char in "*?[")
             yield Diagnostic(
                 path,
-                f"no layer or block instance named '{pattern}' in this spec",
+                f"no layer or block instance {'matches' if glob else 'named'} '{pattern}' in "
+                "this spec",
                 "E-INIT-FROM",
                 doc.where(path),
                 " ".join(filter(None, [did_you_mean(pattern, names), f"layers: {', '.join(top)}"])),

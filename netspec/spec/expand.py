@@ -9,11 +9,12 @@ a problem in them is reported at the definition's line, saying in which instance
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 from netspec.layers import LAYER_TYPES, ShapeError
 from netspec.spec import normalize, schema
-from netspec.spec.blocks import BLOCK, BLOCK_INPUT, PARAM_TYPES, REFERENCE, instance_names
+from netspec.spec.blocks import BLOCK, BLOCK_INPUT, PARAM_TYPES, REFERENCE, instance_name
 from netspec.spec.diagnostics import Diagnostic, did_you_mean
 from netspec.spec.graph import Graph, Instance, Node
 from netspec.spec.names import layer_names
@@ -21,6 +22,7 @@ from netspec.spec.yamlpos import Document
 
 MAX_NODES = 10_000  # a spec that expands further is a mistake (or a bomb)
 WRONG = object()  # what a wrong `${param}` reference substitutes to
+FIXED = ("type", "name", "inputs")  # the same in every instance: never parameters
 
 
 def expand(
@@ -172,14 +174,9 @@ class _Expansion:
             )
             return None
         made = []
-        for k, short in enumerate(instance_names(layer["name"], layer["repeat"])):
-            full = prefix + short
-            values = self.arguments(layer, where, definition, k == 0, instance)
-            inner = self.instance_layers(name, definition, values, full) if values else None
-            if inner is None:
-                return None
-            self.count += 1
-            if self.count > MAX_NODES:
+        for k in range(layer["repeat"]):
+            # at least this many more layers: stop before expanding what cannot fit
+            if self.count + len(definition["layers"]) * (layer["repeat"] - k) > MAX_NODES:
                 self.report(
                     where,
                     f"the network expands to more than {MAX_NODES:,} layers",
@@ -187,6 +184,11 @@ class _Expansion:
                     "check repeat counts (blocks inside blocks multiply them)",
                     instance,
                 )
+                return None
+            full = prefix + instance_name(layer["name"], k + 1, layer["repeat"])
+            values = self.arguments(layer, where, definition, k == 0, instance)
+            inner = None if values is None else self.instance_layers(name, definition, values, full)
+            if inner is None:
                 return None
             expanded = self.scope(
                 inner,
@@ -246,6 +248,7 @@ class _Expansion:
                 values[param] = given[param]
             elif "default" in declared:
                 values[param] = declared["default"]
+                ok = ok and PARAM_TYPES[declared["type"]](declared["default"])  # reported
             else:
                 ok = False
                 only_first = param in layer["first"]
@@ -267,6 +270,18 @@ class _Expansion:
         raw = definition["layers"]
         for j, (layer, name) in enumerate(zip(raw, layer_names(raw))):
             where = ("blocks", block, "layers", j)
+            fixed = [key for key in FIXED if REFERENCE.search(json.dumps(layer.get(key)))]
+            for key in fixed:
+                self.report(
+                    (*where, key),
+                    f"a layer's {key} cannot be a parameter",
+                    "E-BLOCK-PARAM",
+                    "every instance of a block has the same layers, named and wired alike",
+                    instance,
+                )
+            if fixed:
+                ok = False
+                continue
             layer = self.substitute(layer, values, where, block, instance)
             problems = [] if layer is WRONG else list(schema.check_layer(layer, where, self.doc))
             for d in problems:
@@ -328,7 +343,9 @@ class _Expansion:
             return names[given]
         self.report(
             ("blocks", block, "output"),
-            f"no layer named '{given}' in block '{block}'",
+            "the block's output is its input: a block needs a layer as output"
+            if given == BLOCK_INPUT
+            else f"no layer named '{given}' in block '{block}'",
             "E-BLOCK",
             did_you_mean(given, [n for n in names if n != BLOCK_INPUT]),
             instance,
@@ -345,7 +362,9 @@ class _Expansion:
             return Graph(input_name, tuple(items), names[output], aliases)
         self.report(
             ("output",),
-            f"no layer or block instance named '{output}'",
+            f"'{output}' is the input: the output must be a layer"
+            if output == input_name
+            else f"no layer or block instance named '{output}'",
             "E-UNKNOWN-INPUT",
             did_you_mean(output, [n for n in names if n != input_name]),
         )

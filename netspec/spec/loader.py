@@ -138,7 +138,8 @@ def resolve(doc, path: Path, broken_paths: list[Diagnostic]) -> tuple[dict, list
             doc, data["layers"], spec_input["name"] if spec_input else ""
         )
     if blocks is not None:
-        problems += checks.check_blocks(doc, blocks, layers)
+        written = data.get("layers") if isinstance(data.get("layers"), list) else []
+        problems += checks.check_blocks(doc, blocks, written)
     if layers and spec_input and blocks is not None and ok("output"):
         graph, more = expand(layers, blocks, spec_input["name"], data.get("output"), doc, complete)
         problems += more

@@ -44,8 +44,8 @@ def infer(graph: Graph, input_shape) -> tuple[list[LayerInfo], tuple[Node, Shape
             out = tuple(kind.infer(node.layer, shape))
         except ShapeError as err:
             if kind.merge:
-                shown = ", ".join(f"'{n}' {list(s)}" for n, s in zip(node.inputs, given))
-                err = ShapeError(f"{err.message} (inputs: {shown})", err.field, err.hint)
+                named = ", ".join(f"'{name}'" for name in node.inputs)
+                err = ShapeError(f"{err.message} (from {named})", err.field, err.hint)
             return infos, (node, err)
         if any(d < 1 for d in out):
             return infos, (
