@@ -8,7 +8,8 @@ HERE = Path(__file__).parent
 INVALID = sorted((HERE / "invalid").glob("*.yaml"))
 VALID = sorted((HERE / "valid").glob("*.yaml"))
 SPECS = HERE.parents[1] / "specs"
-SHIPPED = sorted(SPECS.glob("*.yaml"))
+EXAMPLES = HERE.parents[1] / "examples"
+SHIPPED = sorted(SPECS.glob("*.yaml")) + sorted(EXAMPLES.glob("*.yaml"))
 
 
 def comments(spec: Path, tag: str) -> list[str]:
