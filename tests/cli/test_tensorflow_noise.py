@@ -22,7 +22,7 @@ TOO_FEW_UNITS = {
     "layers": [{"type": "flatten"}, {"type": "dense", "name": "logits", "units": 2}],
     "data": {"source": "npz", "path": "data.npz", "split": {"train": 0.8, "test": 0.2}},
 }
-ERROR = "error: the data has 3 classes (0, 1, 2), but the last layer 'logits' gives 2 outputs"
+ERROR = "error: the data has 3 classes (0, 1, 2), but the output layer 'logits' gives 2 outputs"
 HINT = "  hint: set units: 3 on layer 'logits' (--set layers.logits.units=3)"
 
 BROKEN = """\

@@ -28,6 +28,7 @@ def test_run_directory_files(reference_run):
     assert names == {
         ".lock",
         "spec.yaml",
+        "graph.svg",
         "manifest.json",
         "metrics.json",
         "history.csv",
