@@ -3,9 +3,9 @@
     python benchmarks/accuracy.py [SPEC...] [--seeds 1,2,3] [--validation-only] [--set P=V ...]
 
 (default: every specs/*.yaml). Each spec is trained as written (layers, optimizer, schedule,
-epochs, train.seed), except its data: `data.source=mnist_5k` split {train: 3500,
-validation: 500, test: 1000}, once per split seed (`data.seed`; it also seeds the order of
-examples and augmentation). The split is stratified by class and a seeded function of
+epochs, train.seed, data.augment), except its data: `data.source=mnist_5k` split
+{train: 3500, validation: 500, test: 1000}, once per split seed (`data.seed`; it also seeds
+the order of examples and augmentation). The split is stratified by class and a seeded function of
 data.seed alone (netspec/data/splits.py), so all specs see the same digits for the same seed.
 
 Prints, per spec, the validation accuracy (mean and min-max over the seeds), the mean test
@@ -28,7 +28,6 @@ from pathlib import Path
 from statistics import mean
 
 SPECS = Path(__file__).parents[1] / "specs"
-DATA = ("data.source=mnist_5k", "data.path=null", "data.test_path=null")
 TARGETS = {"mlp": 0.93, "cnn": 0.965, "cnn_pool": 0.97, "resnet": 0.992}
 
 
@@ -43,7 +42,6 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
     test = 0 if args.validation_only else 1000
-    split = f"data.split={{train: 3500, validation: 500, test: {test}}}"
 
     from netspec.spec import load
     from netspec.train.session import train  # imports TensorFlow before any clock starts
@@ -57,8 +55,13 @@ def main(argv: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for path in paths:
             validation, tests, seconds = [], [], []
+            augment = json.dumps(load(path, args.set).data.get("augment"))  # kept as written
             for seed in seeds:
-                spec = load(path, (*DATA, split, f"data.seed={seed}", *args.set))
+                data = (
+                    f"data={{source: mnist_5k, seed: {seed}, augment: {augment}, "
+                    f"split: {{train: 3500, validation: 500, test: {test}}}}}"
+                )
+                spec = load(path, (*args.set, data))
                 start = time.perf_counter()
                 run = train(spec, out=Path(tmp) / f"{spec.name}-{seed}", quiet=True)
                 seconds.append(time.perf_counter() - start)
