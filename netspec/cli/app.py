@@ -22,7 +22,9 @@ import typer
 from netspec import files
 from netspec.cli import (
     common,
+    compare,
     data,
+    diff,
     evaluate,
     export,
     graph,
@@ -30,8 +32,10 @@ from netspec.cli import (
     letters,
     predict,
     quiet_tf,
+    runs,
     schema,
     summary,
+    sweep,
     train,
     validate,
 )
@@ -61,11 +65,15 @@ app.command("init")(init.init)
 app.command("validate")(validate.validate)
 app.command("summary")(summary.summary)
 app.command("graph")(graph.graph)
+app.command("diff")(diff.diff)
 data_app = typer.Typer(no_args_is_help=True, help="Convert a spec's data: netspec data pack.")
 data_app.command("pack")(data.pack)
 app.add_typer(data_app, name="data")
 app.command("train")(train.train)
+app.command("sweep")(sweep.sweep)
 app.command("evaluate")(evaluate.evaluate)
+app.command("runs")(runs.runs)
+app.command("compare")(compare.compare)
 app.command("export")(export.export)
 app.command("predict")(predict.predict)
 app.command("schema")(schema.schema)

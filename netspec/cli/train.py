@@ -1,5 +1,5 @@
-"""`netspec train SPEC [--set k=v]... [--out DIR] [--devices D] [--workers N] [--quiet]` and
-`netspec train --resume RUN`."""
+"""`netspec train SPEC [--set k=v]... [--out DIR] [--init-from RUN] [--devices D] [--workers N]
+[--quiet]` and `netspec train --resume RUN`."""
 
 from __future__ import annotations
 
@@ -27,6 +27,14 @@ def train(
         False,
         "--resume",
         help="Continue an interrupted or killed run from its last checkpoint.",
+    ),
+    init_from: Path | None = typer.Option(
+        None,
+        "--init-from",
+        metavar="RUN",
+        help="Warm-start from a completed run: load every variable of RUN that fits this "
+        "spec by name and shape (the plan `netspec diff RUN SPEC` shows), instead of the "
+        "spec's own init_from.",
     ),
     quiet: bool = typer.Option(
         False, "--quiet", "-q", help="No progress; print only the run directory."
@@ -61,6 +69,10 @@ def train(
         )
     if resume and out is not None:
         raise UsageError("--out cannot be combined with --resume: a run continues in place")
+    if resume and init_from is not None:
+        raise UsageError(
+            "--init-from cannot be combined with --resume: a run continues with the weights it has"
+        )
     if target.is_dir() and not resume:
         if is_run_dir(target):
             raise UsageError(
@@ -80,6 +92,9 @@ def train(
         from netspec.spec import load
 
         spec = load(target, overrides or ())
+        if init_from is not None:
+            overrides = [*(overrides or ()), _warm_start(init_from, spec, quiet)]
+            spec = load(target, overrides)
         for warning in spec.warnings:
             print(warning.render(), file=sys.stderr)
         arguments = {"spec": spec, "out": out, "resume": resume}
@@ -118,6 +133,22 @@ def train(
         print(run_dir)
         return
     _print_result(run_dir)
+
+
+def _warm_start(run: Path, spec, quiet: bool) -> str:
+    """The `--set` override giving `spec` the init_from section that loads every variable of
+    `run` that fits it (netspec.train.finetune.warm_start); says what transfers on stderr."""
+    import json
+
+    from netspec.spec.diff import transfer_summary
+    from netspec.train.finetune import warm_start
+
+    plan, section = warm_start(run, spec)
+    if not quiet:
+        print(f"init_from {run}: {transfer_summary(plan)}", file=sys.stderr)
+        for note in plan.notes:
+            print(f"warning: {note.message}\n  hint: {note.hint}", file=sys.stderr)
+    return "init_from=" + json.dumps(section)
 
 
 def _launch_workers(argv: list[str], workers: int) -> None:

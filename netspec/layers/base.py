@@ -1,7 +1,12 @@
-"""What a layer type is: its fields, its shape rule, its cost and its Keras builder.
+"""What a layer type is: its fields, its shape rule, its variables, its cost and its Keras builder.
 
 Importing this package never imports TensorFlow: builders import Keras inside themselves.
 Shapes here exclude the batch dimension: (height, width, channels) or (features,).
+
+A type states its variables statically, as Keras names and creates them (`kernel`, `bias`,
+`gamma`, ..., in creation order, with their shapes), so parameter counts, summary and
+`netspec diff`'s warm-start plan need no TensorFlow; the layer harness
+(tests/layers/test_every_layer_type.py) holds every type to what Keras builds.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from netspec.fields import (
 )
 
 Shape = tuple
+Variables = dict[str, tuple[int, ...]]  # variable name -> shape, in Keras's creation order
 
 
 class ShapeError(Exception):
@@ -49,19 +55,29 @@ class LayerType:
     fields: dict[str, Field]
     infer: Callable[[dict, Shape], Shape]
     build: Callable  # (layer: dict, x: KerasTensor, ctx: BuildContext) -> KerasTensor
-    params: Callable[[dict, Shape, Shape], int] = lambda layer, i, o: 0
+    # (layer, input shape, output shape) -> each Keras variable's name and shape, in the
+    # order Keras creates them; its full name is `<layer>/<variable>`. Counts derive from it.
+    variables: Callable[[dict, Shape, Shape], Variables] = lambda layer, i, o: {}
     flops: Callable[[dict, Shape, Shape], int] = lambda layer, i, o: 0
     normalize: Callable[[dict], dict] = lambda layer: layer
     example: dict = field(default_factory=dict)
-    # Parameters that training updates by gradient (None: all of them); batch_norm's moving
-    # statistics are parameters but not trained.
-    trainable: Callable[[dict, Shape, Shape], int] | None = None
+    # Variables that training does not update by gradient: batch_norm's moving statistics
+    # are parameters (checkpointed, exported) but not trained.
+    state: tuple[str, ...] = ()
     # Variable-free Keras layers the builder may add before the layer, as name suffixes and
     # what they are: their names are taken as well (`conv1_pad`).
     helpers: tuple[tuple[str, str], ...] = ()
-    # A merge layer (add, concat) reads two or more inputs: its infer, params, flops and
+    # A merge layer (add, concat) reads two or more inputs: its infer, variables, flops and
     # build get the tuple of their shapes and the list of their tensors instead of one.
     merge: bool = False
+
+    def params(self, layer: dict, inp: Shape, out: Shape) -> int:
+        """How many values its variables hold."""
+        return count(self.variables(layer, inp, out))
+
+    def trainable(self, layer: dict, inp: Shape, out: Shape) -> int:
+        """How many of them training updates by gradient."""
+        return count(self.variables(layer, inp, out), self.state)
 
     def all_fields(self) -> dict[str, Field]:
         head = {
@@ -99,6 +115,17 @@ def require_rank(shape: Shape, rank: int, what: str, hint: str | None = None):
 
 def elements(shape: Shape) -> int:
     return math.prod(shape)
+
+
+def count(variables: Variables, leave_out=()) -> int:
+    """The values `variables` hold, those named in `leave_out` not counted."""
+    return sum(elements(shape) for name, shape in variables.items() if name not in leave_out)
+
+
+def with_bias(variables: Variables, channels: int, layer: dict) -> Variables:
+    """`variables`, then a `bias` of `channels` values if the layer has one (Keras creates
+    the bias after the kernels)."""
+    return {**variables, **({"bias": (channels,)} if layer["use_bias"] else {})}
 
 
 # --- activations ---------------------------------------------------------------------------

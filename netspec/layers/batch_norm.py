@@ -3,10 +3,13 @@
 from netspec.fields import BOOL, FRACTION, POS_NUMBER, Field
 from netspec.layers.base import BuildContext, LayerType, elements
 
+MOVING = ("moving_mean", "moving_variance")  # updated by the forward pass, not by gradient
 
-def params(layer, inp, out):
-    channels = inp[-1]
-    return channels * (2 + int(layer["center"]) + int(layer["scale"]))
+
+def variables(layer, inp, out):
+    channels = (inp[-1],)
+    learned = [name for name, on in (("gamma", layer["scale"]), ("beta", layer["center"])) if on]
+    return {name: channels for name in (*learned, *MOVING)}
 
 
 def build(layer, x, ctx: BuildContext):
@@ -40,9 +43,9 @@ BATCH_NORM = LayerType(
         ),
     },
     infer=lambda layer, shape: shape,
-    params=params,
+    variables=variables,
+    state=MOVING,
     flops=lambda layer, inp, out: 2 * elements(out),
-    trainable=lambda layer, inp, out: inp[-1] * (int(layer["center"]) + int(layer["scale"])),
     build=build,
     example={"name": "bn1"},
 )

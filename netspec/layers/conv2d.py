@@ -12,6 +12,7 @@ from netspec.layers.base import (
     kernel_fields,
     kernel_kwargs,
     normalize_kernel_layer,
+    with_bias,
 )
 from netspec.layers.spatial import (
     HELPERS,
@@ -32,9 +33,9 @@ def infer(layer, shape):
     return (*window_infer(layer, shape, "conv2d"), layer["filters"])
 
 
-def params(layer, inp, out):
+def variables(layer, inp, out):
     kh, kw = layer["kernel"]
-    return kh * kw * inp[2] * layer["filters"] + (layer["filters"] if layer["use_bias"] else 0)
+    return with_bias({"kernel": (kh, kw, inp[2], layer["filters"])}, layer["filters"], layer)
 
 
 def flops(layer, inp, out):
@@ -58,7 +59,7 @@ CONV2D = LayerType(
         **kernel_fields(),
     },
     infer=infer,
-    params=params,
+    variables=variables,
     flops=flops,
     build=build,
     normalize=normalize,

@@ -9,6 +9,7 @@ from netspec.layers.base import (
     kernel_fields,
     kernel_kwargs,
     normalize_kernel_layer,
+    with_bias,
 )
 
 
@@ -21,8 +22,8 @@ def infer(layer, shape):
     return (layer["units"],)
 
 
-def params(layer, inp, out):
-    return inp[0] * layer["units"] + (layer["units"] if layer["use_bias"] else 0)
+def variables(layer, inp, out):
+    return with_bias({"kernel": (inp[0], layer["units"])}, layer["units"], layer)
 
 
 def flops(layer, inp, out):
@@ -43,7 +44,7 @@ DENSE = LayerType(
         **kernel_fields(),
     },
     infer=infer,
-    params=params,
+    variables=variables,
     flops=flops,
     build=build,
     normalize=normalize_kernel_layer,

@@ -19,6 +19,7 @@ from netspec.layers.base import (
     keras_initializer,
     keras_l2,
     normalize_initializer,
+    with_bias,
 )
 from netspec.layers.spatial import (
     HELPERS,
@@ -45,9 +46,9 @@ def infer(layer, shape):
     return (height, width, shape[2] * layer["depth_multiplier"])
 
 
-def params(layer, inp, out):
+def variables(layer, inp, out):
     kh, kw = layer["kernel"]
-    return kh * kw * out[2] + (out[2] if layer["use_bias"] else 0)
+    return with_bias({"kernel": (kh, kw, inp[2], layer["depth_multiplier"])}, out[2], layer)
 
 
 def flops(layer, inp, out):
@@ -86,7 +87,7 @@ DEPTHWISE_CONV2D = LayerType(
         "bias_init": initializer_field("zeros", "bias"),
     },
     infer=infer,
-    params=params,
+    variables=variables,
     flops=flops,
     build=build,
     normalize=normalize,

@@ -13,8 +13,9 @@ from netspec.layers.base import BuildContext, LayerType, elements
 FLOPS_PER_VALUE = 7
 
 
-def params(layer, inp, out):
-    return inp[-1] * (int(layer["center"]) + int(layer["scale"]))
+def variables(layer, inp, out):
+    on = (("gamma", layer["scale"]), ("beta", layer["center"]))
+    return {name: (inp[-1],) for name, wanted in on if wanted}
 
 
 def build(layer, x, ctx: BuildContext):
@@ -38,7 +39,7 @@ LAYER_NORM = LayerType(
         "scale": Field(BOOL, "Learn a scale (gamma).", True),
     },
     infer=lambda layer, shape: shape,
-    params=params,
+    variables=variables,
     flops=lambda layer, inp, out: FLOPS_PER_VALUE * elements(out),
     build=build,
     example={"name": "ln1"},

@@ -20,6 +20,7 @@ from netspec.layers.base import (
     keras_initializer,
     keras_l2,
     normalize_initializer,
+    with_bias,
 )
 from netspec.layers.depthwise_conv2d import DEPTH_MULTIPLIER
 from netspec.layers.spatial import (
@@ -44,11 +45,14 @@ def infer(layer, shape):
     return (*window_infer(layer, shape, "separable_conv2d"), layer["filters"])
 
 
-def params(layer, inp, out):
+def variables(layer, inp, out):
     kh, kw = layer["kernel"]
     middle = inp[2] * layer["depth_multiplier"]  # channels between the two steps
-    bias = layer["filters"] if layer["use_bias"] else 0
-    return kh * kw * middle + middle * layer["filters"] + bias
+    kernels = {
+        "depthwise_kernel": (kh, kw, inp[2], layer["depth_multiplier"]),
+        "pointwise_kernel": (1, 1, middle, layer["filters"]),
+    }
+    return with_bias(kernels, layer["filters"], layer)
 
 
 def flops(layer, inp, out):
@@ -100,7 +104,7 @@ SEPARABLE_CONV2D = LayerType(
         "bias_init": initializer_field("zeros", "bias"),
     },
     infer=infer,
-    params=params,
+    variables=variables,
     flops=flops,
     build=build,
     normalize=normalize,

@@ -13,6 +13,7 @@ from netspec.errors import UsageError, UserError
 from netspec.runs.manifest import COMPLETED
 
 RUNS_ROOT = Path("runs")
+SWEEPS = "sweeps"  # a sweep's trials: runs/<spec name>/sweeps/<sweep id>/trial-<NNN>/
 NOT_A_RUN_HINT = "give a folder that `netspec train` created, e.g. runs/<spec name>/<timestamp>"
 
 
@@ -132,15 +133,14 @@ def _candidates(parent: Path, now: datetime | None) -> Iterator[Path]:
         yield parent / (stamp if n == 1 else f"{stamp}-{n}")
 
 
-def find_runs(root) -> list[Run]:
+def find_runs(root, trials: bool = False) -> list[Run]:
     """Every run under `root` (or `root` itself if it is one), oldest first.
 
     A folder whose manifest cannot be read is skipped: one broken run must not hide the others.
+    Sweep trials are left out unless `trials` (see run_paths).
     """
-    root = Path(root)
-    paths = [root] if is_run_dir(root) else sorted(p.parent for p in root.rglob("manifest.json"))
     found = []
-    for path in paths:
+    for path in run_paths(root, trials):
         run = Run(path)
         try:
             run.manifest()
@@ -150,8 +150,35 @@ def find_runs(root) -> list[Run]:
     return sorted(found, key=lambda run: (str(run.manifest().get("started_at", "")), str(run.path)))
 
 
+def run_paths(root, trials: bool = False) -> list[Path]:
+    """The folders under `root` holding a manifest.json (or `root` itself if it is one), in
+    path order, readable or not.
+
+    A sweep's trials (`<name>/sweeps/<sweep id>/<trial>/`) are left out unless `trials`, or
+    unless `root` is the sweep (or its `sweeps` folder): asked for "the latest run", a sweep
+    must never answer for the runs it was started from.
+    """
+    root = Path(root)
+    if is_run_dir(root):
+        return [root]
+    paths = sorted(p.parent for p in root.rglob("manifest.json") if p.is_file())
+    return [p for p in paths if trials or not _trial_below(p, root)]
+
+
+def sweep_of(path) -> str | None:
+    """The sweep id if `path` is a sweep trial's run directory (`.../sweeps/<id>/<trial>`)."""
+    path = Path(path).absolute()
+    return path.parent.name if path.parent.parent.name == SWEEPS else None
+
+
+def _trial_below(path: Path, root: Path) -> bool:
+    """Whether `path` lies in a sweep (`sweeps/<id>/...`) below `root`; a spec named `sweeps`
+    has its runs at `sweeps/<timestamp>`."""
+    return SWEEPS in path.relative_to(root).parts[:-2]
+
+
 def latest_run(root=RUNS_ROOT) -> Run:
-    """The most recently started run under `root` that completed."""
+    """The most recently started run under `root` that completed (never a sweep's trial)."""
     done = [run for run in find_runs(root) if run.manifest().get("status") == COMPLETED]
     if not done:
         raise UserError(
@@ -162,7 +189,7 @@ def latest_run(root=RUNS_ROOT) -> Run:
 
 def latest_unfinished_run(spec_name: str, root=RUNS_ROOT) -> Run:
     """The most recently started run of `spec_name` under `root` that did not complete and is
-    not being trained (interrupted, killed or failed)."""
+    not being trained (interrupted, killed or failed); never a sweep's trial."""
     runs = [
         run
         for run in find_runs(Path(root) / spec_name)

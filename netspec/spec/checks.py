@@ -318,18 +318,44 @@ def check_train(doc: Document, train: dict):
 
 
 def check_init_from(doc: Document, init_from: dict, graph: Graph):
-    """Each entry of init_from.layers names (or as a glob, matches) a layer or instance."""
+    """Each entry of init_from.layers names (or as a glob, matches) a layer, an instance or
+    a variable (`logits/bias`: the variables come from shape inference, shapes.infer)."""
     names = [node.name for node in graph.nodes()] + [i.name for i in graph.instances()]
+    infos, failure = infer(graph, (doc.data.get("input") or {}).get("shape") or ())
+    variables = {info.name: list(info.variables) for info in infos}
     for i, pattern in enumerate(init_from["layers"] or []):
-        if not any(selects(pattern, name) for name in names):
-            path = ("init_from", "layers", i)
-            top = [item.name for item in graph.items]
-            glob = any(char in pattern for char in "*?[")
+        if any(selects(pattern, name) for name in names):
+            continue
+        if any(selects(pattern, f"{layer}/{v}") for layer, vs in variables.items() for v in vs):
+            continue
+        glob = any(char in pattern for char in "*?[")
+        layer, _, variable = pattern.rpartition("/")
+        if failure and (glob or (layer in names and layer not in variables)):
+            continue  # the variables of layers past a shape error are unknown (reported)
+        path = ("init_from", "layers", i)
+        if layer in variables and not glob:
+            known = variables[layer]
             yield Diagnostic(
                 path,
-                f"no layer or block instance {'matches' if glob else 'named'} '{pattern}' in "
-                "this spec",
+                f"layer '{layer}' has no variable '{variable}'",
                 "E-INIT-FROM",
                 doc.where(path),
-                " ".join(filter(None, [did_you_mean(pattern, names), f"layers: {', '.join(top)}"])),
+                " ".join(
+                    filter(
+                        None,
+                        [
+                            did_you_mean(variable, known),
+                            f"its variables: {', '.join(known)}" if known else "it has none",
+                        ],
+                    )
+                ),
             )
+            continue
+        top = [item.name for item in graph.items]
+        yield Diagnostic(
+            path,
+            f"no layer or block instance {'matches' if glob else 'named'} '{pattern}' in this spec",
+            "E-INIT-FROM",
+            doc.where(path),
+            " ".join(filter(None, [did_you_mean(pattern, names), f"layers: {', '.join(top)}"])),
+        )

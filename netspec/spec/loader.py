@@ -9,7 +9,7 @@ from pathlib import Path
 
 from netspec.data.sources import DEFAULT
 from netspec.errors import UsageError
-from netspec.spec import checks, migrate, normalize, schema, yamlpos
+from netspec.spec import checks, migrate, normalize, schema, sweep, yamlpos
 from netspec.spec.compose import load_composed
 from netspec.spec.diagnostics import Diagnostic, SpecError
 from netspec.spec.expand import expand
@@ -78,7 +78,7 @@ def load(path, overrides=(), resolved: bool = False) -> Spec:
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
-    return _checked(load_composed(path, overrides), path, resolved)
+    return check_document(load_composed(path, overrides), path, resolved)
 
 
 def load_resolved(doc: dict, origin: Path) -> Spec:
@@ -87,17 +87,18 @@ def load_resolved(doc: dict, origin: Path) -> Spec:
     import yaml
 
     text = yaml.safe_dump(doc, sort_keys=False)
-    return _checked(yamlpos.load(text, str(origin)), Path(origin), resolved=True)
+    return check_document(yamlpos.load(text, str(origin)), Path(origin), resolved=True)
 
 
-def _checked(doc: Document, path: Path, resolved: bool = False) -> Spec:
+def check_document(doc: Document, path: Path, resolved: bool = False) -> Spec:
+    """A composed document as a checked Spec (what `load` does once the file is read)."""
     made_hash = None
     version = migrate.version_of(doc.data, resolved)
     if version < migrate.FORMAT:
         made_hash = document_hash(doc.data)
         doc.data = migrate.migrate(doc.data, version)
     problems = list(schema.check(doc))
-    spec_doc, more = resolve(doc, path, problems)
+    spec_doc, more = resolve(doc, path, problems, resolved)
     problems += more
     errors = [d for d in problems if d.severity == "error"]
     if errors:
@@ -106,9 +107,12 @@ def _checked(doc: Document, path: Path, resolved: bool = False) -> Spec:
     return Spec(path, spec_doc, warnings, made_hash)
 
 
-def resolve(doc, path: Path, broken_paths: list[Diagnostic]) -> tuple[dict, list[Diagnostic]]:
+def resolve(
+    doc, path: Path, broken_paths: list[Diagnostic], resolved: bool = False
+) -> tuple[dict, list[Diagnostic]]:
     """Normalize every section (and layer) that passed the schema, and run the checks that
-    those allow, so one run reports as many problems as can be found."""
+    those allow, so one run reports as many problems as can be found. A resolved spec (a
+    run's) was checked when it was made: its sweep's values are not tried again."""
     problems: list[Diagnostic] = []
     broken = {
         d.path[0]
@@ -159,6 +163,9 @@ def resolve(doc, path: Path, broken_paths: list[Diagnostic]) -> tuple[dict, list
         problems += checks.check_init_from(doc, rest["init_from"], graph)
     if graph and rest:
         problems += checks.check_shapes(doc, graph, spec_input, data_cfg, rest["limits"], complete)
+    if ok("sweep") and data.get("sweep") is not None:
+        clean = not resolved and not any(d.severity == "error" for d in broken_paths + problems)
+        problems += sweep.check(doc, path, data["sweep"], data_cfg, clean)
     if not (train and data_cfg and spec_input and complete and graph and rest):
         return {}, problems
     resolved = {
@@ -172,5 +179,6 @@ def resolve(doc, path: Path, broken_paths: list[Diagnostic]) -> tuple[dict, list
         "train": train,
         "data": data_cfg,
         **rest,
+        "sweep": sweep.normalize(data.get("sweep"), train["seed"]),
     }
     return resolved, problems

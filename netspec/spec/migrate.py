@@ -14,9 +14,9 @@ new ones. Add a step here whenever a change to the language would alter a resolv
   1-2 normalized with each batch's own statistics, computed by another formula, so their runs
   read as `sync: false`); `train.precision` and `train.checkpoint_every`, whose defaults are
   what formats 1-2 did.
-- 4: graphs: a layer's `inputs`, the spec's `output` and `blocks` (their defaults are the
-  stack that formats 1-3 describe, so nothing needs migrating; the format says that an
-  older netspec cannot read the spec).
+- 4: graphs: a layer's `inputs`, the spec's `output` and `blocks`; `sweep` (a search for
+  `netspec sweep`). Their defaults are the plain stack formats 1-3 describe, with no sweep,
+  so nothing needs migrating; the format says that an older netspec cannot read the spec.
 """
 
 from __future__ import annotations

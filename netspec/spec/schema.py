@@ -13,6 +13,7 @@ from netspec.spec.blocks import BLOCK, BLOCK_LAYER, BLOCKS, LAYER_KINDS, REFEREN
 from netspec.spec.diagnostics import Diagnostic, did_you_mean
 from netspec.spec.migrate import FORMAT
 from netspec.spec.sections import CACHE_HINT, SECTIONS, data_schema, retired_hint
+from netspec.spec.sweep import schema_field as sweep_field
 from netspec.spec.yamlpos import Document
 
 SCHEMA_ID = "https://netspec.dev/schema/netspec.schema.json"
@@ -62,6 +63,7 @@ def top_fields() -> dict[str, Field]:
         if name != "input":  # an absent or null section takes every default
             schema["type"] = ["object", "null"]
         fields[name] = Field(schema, doc, REQUIRED if name == "input" else None)
+    fields["sweep"] = sweep_field()
     fields["format"] = Field(
         {"type": "integer", "minimum": 1, "maximum": FORMAT},
         "Version of the spec language a resolved spec (a run's spec.yaml) is written in; "
@@ -81,6 +83,7 @@ def top_fields() -> dict[str, Field]:
         "export",
         "init_from",
         "limits",
+        "sweep",
     ]
     return {key: fields[key] for key in order}
 

@@ -403,13 +403,21 @@ INIT_FROM = {
             "items": {"type": "string", "pattern": "^[a-z0-9_/*?!\\[\\]-]+$"},
             "uniqueItems": True,
         },
-        "Layers whose weights are loaded: layer names (`conv1`), block instances "
-        "(`stage2_1`: all its layers), layers inside one (`stage2_1/conv_a`), or globs "
-        "(`stage1_*`). Default: every layer present in both.",
+        "What is loaded: layer names (`conv1`), block instances (`stage2_1`: all its "
+        "layers), layers inside one (`stage2_1/conv_a`), single variables (`logits/bias`: "
+        "only that one), or globs over any of these (`stage1_*`, `*/bias`). A layer loaded "
+        "whole needs the same variable shapes in the run; a single variable, its own shape. "
+        "Default: every layer present in both. `netspec diff RUN SPEC --init-from` writes "
+        "this list.",
         None,
-        (["conv1", "stage2_1", "stage3_*/conv_a"],),
+        (["conv1", "stage2_1", "stage3_*/conv_a", "logits/bias"],),
     ),
-    "freeze": Field(BOOL, "Keep the loaded layers fixed during training.", False),
+    "freeze": Field(
+        BOOL,
+        "Keep the loaded layers fixed during training: those loaded whole (a layer loaded "
+        "only in part, e.g. `logits/bias`, trains in full).",
+        False,
+    ),
 }
 
 LIMITS = {

@@ -1,10 +1,12 @@
-"""Static shape inference, parameter and FLOP counts through the whole network (no TF)."""
+"""Static shape inference, variables, parameter and FLOP counts through the whole network
+(no TF)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from netspec.layers import LAYER_TYPES, ShapeError
+from netspec.layers.base import count
 from netspec.spec.graph import Graph, Node
 
 BYTES_PER_VALUE = 4  # float32 activations
@@ -17,11 +19,22 @@ class LayerInfo:
     inputs: tuple[str, ...]  # full names of what it reads
     input_shape: tuple  # a merge layer's: the tuple of its inputs' shapes
     output_shape: tuple
-    params: int
+    # Each Keras variable's name and shape in creation order: `<name>/<variable>` in
+    # checkpoints and exports (LayerType.variables).
+    variables: dict[str, tuple[int, ...]] = field(hash=False)
     flops: int  # multiply-adds count as 2
-    trainable: int  # of params
     where: tuple  # document path of the layer as written
     scope: tuple[str, ...] = ()  # the block instances it sits in
+    state: tuple[str, ...] = ()  # the variables training does not update by gradient
+
+    @property
+    def params(self) -> int:
+        return count(self.variables)
+
+    @property
+    def trainable(self) -> int:
+        """Of params."""
+        return count(self.variables, self.state)
 
     @property
     def activation_bytes(self) -> int:
@@ -55,8 +68,9 @@ def infer(graph: Graph, input_shape) -> tuple[list[LayerInfo], tuple[Node, Shape
                     hint="the input is too small for this many strides/pools",
                 ),
             )
-        params = kind.params(node.layer, shape, out)
-        trainable = params if kind.trainable is None else kind.trainable(node.layer, shape, out)
+        variables = {
+            name: tuple(dims) for name, dims in kind.variables(node.layer, shape, out).items()
+        }
         infos.append(
             LayerInfo(
                 node.name,
@@ -64,11 +78,11 @@ def infer(graph: Graph, input_shape) -> tuple[list[LayerInfo], tuple[Node, Shape
                 node.inputs,
                 shape,
                 out,
-                params,
+                variables,
                 kind.flops(node.layer, shape, out),
-                trainable,
                 node.where,
                 node.scope,
+                tuple(name for name in kind.state if name in variables),
             )
         )
         shapes[node.name] = out

@@ -9,6 +9,11 @@ import io
 from pathlib import Path
 
 from netspec import files
+from netspec.errors import UserError
+
+# Inside every PNG `netspec compare` draws (its Software field): the mark that lets a later
+# comparison replace the file. A file without it is never overwritten.
+COMPARE_SIGNATURE = "drawn by netspec compare"
 
 
 def new_figure(**options):
@@ -20,7 +25,58 @@ def new_figure(**options):
     return Figure(layout="constrained", **options)
 
 
-def save_png(figure, path: Path) -> None:
+def save_png(figure, path: Path, signature: str | None = None) -> None:
+    """Write `figure` to `path` atomically; `signature` goes into the PNG's Software field."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
+    metadata = {"Software": signature} if signature else None
+    figure.savefig(buffer, format="png", dpi=100, metadata=metadata)
     files.write_bytes(path, buffer.getvalue())
+
+
+def check_replaceable(path: Path, signature: str) -> None:
+    """Raise unless `path` is missing or a file holding `signature` in its first 4 KiB (as
+    netspec.diagram.write does for drawings): never overwrite a file netspec did not write."""
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return
+    if path.is_symlink() or not path.is_file() or not _signed(path, signature):
+        raise UserError(
+            f"{path} exists and is not a picture netspec drew: it is left as it is",
+            hint="remove it, or choose another file name (-o FILE.png)",
+        )
+
+
+def _signed(path: Path, signature: str) -> bool:
+    with open(path, "rb") as f:
+        return signature.encode() in f.read(4096)
+
+
+def overlay_curves(path: Path, series: list[tuple[str, list[dict]]], title: str) -> None:
+    """Loss and accuracy per epoch of several runs in one PNG: one colour per run, training
+    solid, validation dashed. `series` holds (label, history.csv rows) per run. Replaces only
+    a file an earlier comparison drew (check_replaceable)."""
+    check_replaceable(path, COMPARE_SIGNATURE)
+    figure = new_figure(figsize=(11, 4.5))
+    for ax, metric in zip(figure.subplots(1, 2), ("loss", "accuracy")):
+        for i, (label, rows) in enumerate(series):
+            for key, style in ((metric, "-"), (f"val_{metric}", "--")):
+                points = [(row["epoch"], row[key]) for row in rows if row.get(key) is not None]
+                if points:
+                    ax.plot(
+                        *zip(*points),
+                        style,
+                        color=f"C{i % 10}",
+                        marker="o",
+                        markersize=3,
+                        label=label,
+                    )
+                    label = None  # one legend entry per run
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.set_title(f"{metric} (solid: train, dashed: validation)", fontsize="medium")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize="small")
+    figure.suptitle(title)
+    save_png(figure, path, COMPARE_SIGNATURE)

@@ -94,7 +94,7 @@ def launch(
     procs: list[subprocess.Popen] = []
     copiers: list[threading.Thread] = []
     try:
-        with _signals_recorded(received):
+        with signals_recorded(received):
             try:
                 ports = free_ports(workers)
                 for index in range(workers):
@@ -136,7 +136,7 @@ def _start(command: list[str], ports: list[int], index: int, log_dir: Path) -> s
         "TF_CONFIG": json.dumps(tf_config(ports, index)),
         "PYTHONUNBUFFERED": "1",
     }
-    common = dict(env=env, stdin=subprocess.DEVNULL, preexec_fn=_in_own_group(os.getpid()))
+    common = dict(env=env, stdin=subprocess.DEVNULL, preexec_fn=in_own_group(os.getpid()))
     if index == 0:
         return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **common)
     log_dir = Path(log_dir)
@@ -145,7 +145,7 @@ def _start(command: list[str], ports: list[int], index: int, log_dir: Path) -> s
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, **common)
 
 
-def _in_own_group(launcher_pid: int):
+def in_own_group(launcher_pid: int):
     """The code a worker runs between fork and exec: a process group of its own, and (on Linux)
     SIGKILL when the launcher dies. Everything it calls is looked up before the fork.
 
@@ -166,7 +166,7 @@ def _in_own_group(launcher_pid: int):
 
 
 @contextmanager
-def _signals_recorded(received: list[int]) -> Iterator[None]:
+def signals_recorded(received: list[int]) -> Iterator[None]:
     """Within the block, SIGINT and SIGTERM are appended to `received` instead of raising, so
     that no interrupt lands between starting a worker and keeping hold of it. Only the main
     thread can install handlers; a signal that is ignored stays ignored (nohup, `&`)."""
@@ -199,7 +199,7 @@ def _exit_code(returncode: int) -> int:
     return 128 - returncode if returncode < 0 else returncode
 
 
-def _how(returncode: int) -> str:
+def how_it_ended(returncode: int) -> str:
     if returncode >= 0:
         return f"exited with code {returncode}"
     try:
@@ -211,7 +211,7 @@ def _how(returncode: int) -> str:
 
 def _report(failed: list[int], codes: list[int | None], out, log_dir: Path) -> None:
     for index in failed:
-        line = f"worker {index} of {len(codes)} {_how(codes[index])}"
+        line = f"worker {index} of {len(codes)} {how_it_ended(codes[index])}"
         if index == failed[0] and None in codes:
             line += "; stopping the others"
         if index != 0:  # the chief's output was streamed already
@@ -238,7 +238,7 @@ def _stop(procs: list[subprocess.Popen], grace: float, received: list[int], out)
     at once when the launcher gets another signal meanwhile); then wait for all of them."""
     running = [(i, proc) for i, proc in enumerate(procs) if proc.poll() is None]
     for _, proc in running:
-        _signal(proc, signal.SIGTERM)
+        send_signal(proc, signal.SIGTERM)
     signals = len(received)
     deadline = time.monotonic() + grace
     while any(proc.poll() is None for _, proc in running):
@@ -252,12 +252,12 @@ def _stop(procs: list[subprocess.Popen], grace: float, received: list[int], out)
             break
         time.sleep(POLL)
     for _, proc in running:
-        _signal(proc, signal.SIGKILL)
+        send_signal(proc, signal.SIGKILL)
     for proc in procs:
         proc.wait()
 
 
-def _signal(proc: subprocess.Popen, signum: int) -> None:
+def send_signal(proc: subprocess.Popen, signum: int) -> None:
     """Signal a worker's process group (itself and anything it started). Only while it is not
     reaped: until then its pid, and so its group's id, cannot be anyone else's."""
     if proc.poll() is None:

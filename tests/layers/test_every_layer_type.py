@@ -2,9 +2,9 @@
 
 Each type's schema example, placed in a small network, must pass the schema and the static
 checks, and the Keras model built from it must agree with the type's own rules: output shape,
-parameter count, trainable parameter count, and the names of its variables
-(`<name>/<param>`) and of the helper steps it declares. (FLOPs have no Keras counterpart to
-compare with; tests/spec/test_layers.py checks them by hand.)
+its variables exactly (names `<name>/<variable>`, shapes, Keras's creation order, which ones
+train; the parameter counts derive from them) and the helper steps it declares. (FLOPs have no
+Keras counterpart to compare with; tests/spec/test_layers.py checks them by hand.)
 """
 
 from __future__ import annotations
@@ -60,35 +60,51 @@ def test_keras_output_shape_equals_the_shape_rule(case):
     assert tuple(model.get_layer("probe").output.shape[1:]) == tuple(info.output_shape)
 
 
-def test_keras_parameters_equal_the_counts(case):
-    kind, _, model, info = case
-    layers = [model.get_layer("probe")]
-    layers += [
-        model.get_layer("probe" + suffix)
-        for suffix, _ in kind.helpers
-        if _has(model, "probe" + suffix)
+def assert_declared_variables(layer, info) -> None:
+    """Keras's variables of `layer` are exactly the declared ones, in order; those that
+    train are the declared ones but the state."""
+    keras_variables = [(w.path, tuple(w.shape)) for w in layer.weights]
+    declared = [(f"{info.name}/{name}", shape) for name, shape in info.variables.items()]
+    assert keras_variables == declared
+    assert [w.path for w in layer.trainable_weights] == [
+        f"{info.name}/{name}" for name in info.variables if name not in info.state
     ]
-    params = sum(int(np.prod(w.shape)) for layer in layers for w in layer.weights)
-    trainable = sum(int(np.prod(w.shape)) for layer in layers for w in layer.trainable_weights)
-    assert (params, trainable) == (info.params, info.trainable)
-    assert all(not layer.weights for layer in layers[1:])  # helper steps hold no variables
+    trainable = sum(int(np.prod(w.shape)) for w in layer.trainable_weights)
+    assert (sum(int(np.prod(w.shape)) for w in layer.weights), trainable) == (
+        info.params,
+        info.trainable,
+    )
 
 
-def test_variables_are_named_after_the_layer(case):
-    _, _, model, _ = case
-    for weight in model.get_layer("probe").weights:
-        assert weight.path.startswith("probe/"), weight.path
+def test_keras_variables_are_the_declared_ones(case):
+    kind, _, model, info = case
+    assert_declared_variables(model.get_layer("probe"), info)
+    helpers = [model.get_layer("probe" + s) for s, _ in kind.helpers if _has(model, "probe" + s)]
+    assert all(not layer.weights for layer in helpers)  # helper steps hold no variables
 
 
 def _has(model, name: str) -> bool:
     return any(layer.name == name for layer in model.layers)
 
 
-@pytest.mark.parametrize("fields", [{"center": False}, {"scale": False}, {"padding": "reflect"}])
-def test_variants_the_examples_do_not_show(fields, tmp_path):
-    """batch_norm without beta or gamma (its moving statistics are never trained) and conv2d's
-    padding step: counted as Keras counts them, whatever the example shows."""
-    kind = LAYER_TYPES["conv2d" if "padding" in fields else "batch_norm"]
+VARIANTS = [
+    ("batch_norm", {"center": False}),
+    ("batch_norm", {"scale": False}),
+    ("layer_norm", {"center": False}),
+    ("conv2d", {"padding": "reflect"}),
+    ("conv2d", {"use_bias": False}),
+    ("dense", {"use_bias": False}),
+    ("depthwise_conv2d", {"use_bias": False}),
+    ("separable_conv2d", {"use_bias": False, "depth_multiplier": 3}),
+]
+
+
+@pytest.mark.parametrize("type_, fields", VARIANTS)
+def test_variants_the_examples_do_not_show(type_, fields, tmp_path):
+    """batch_norm without beta or gamma (its moving statistics are never trained), layers
+    without a bias and conv2d's padding step: declared as Keras makes them, whatever the
+    example shows."""
+    kind = LAYER_TYPES[type_]
     probe = {**kind.example, **fields, "type": kind.name, "name": "probe"}
     doc = {
         "name": "variant",
@@ -96,14 +112,11 @@ def test_variants_the_examples_do_not_show(fields, tmp_path):
         "layers": [probe, {"type": "flatten"}, {"type": "dense", "name": "logits", "units": 3}],
         "data": {"source": "synthetic", "classes": 3, "examples": 30},
     }
+    if type_ == "dense":
+        doc["input"]["shape"] = [12]
     spec = load(write_spec(tmp_path, doc, "variant"))
     model, info = build_model(spec), spec.layer_infos()[0]
-    layer = model.get_layer("probe")
-    trainable = sum(int(np.prod(w.shape)) for w in layer.trainable_weights)
-    assert (sum(int(np.prod(w.shape)) for w in layer.weights), trainable) == (
-        info.params,
-        info.trainable,
-    )
+    assert_declared_variables(model.get_layer("probe"), info)
     if "padding" in fields:
         assert _has(model, "probe_pad") and not model.get_layer("probe_pad").weights
 

@@ -1,7 +1,8 @@
 """depthwise_conv2d, separable_conv2d, upsample, layer_norm, add, multiply and concat.
 
 Each configuration is built through the type's own builder on `keras.Input`s and must agree
-with the type's rules: output shape, parameter and trainable counts, variable names. FLOPs
+with the type's rules: output shape, its declared variables (names, shapes, order) and the
+parameter and trainable counts derived from them. FLOPs
 and the shape errors are worked out by hand.
 """
 
@@ -52,11 +53,12 @@ def assert_agrees_with_keras(type_: str, input_shape, **fields) -> keras.Model:
     probe = model.get_layer(NAME)
     helpers = [model.get_layer(NAME + s) for s, _ in kind.helpers if _has(model, NAME + s)]
     assert all(not h.weights for h in helpers)  # helper steps hold no variables
-    params = kind.params(layer, shapes, out_shape)
-    trainable = params if kind.trainable is None else kind.trainable(layer, shapes, out_shape)
-    assert count(probe.weights) == params
-    assert count(probe.trainable_weights) == trainable
-    assert all(w.path.startswith(NAME + "/") for w in probe.weights)
+    declared = kind.variables(layer, shapes, out_shape)
+    assert [(w.path, tuple(w.shape)) for w in probe.weights] == [
+        (f"{NAME}/{name}", shape) for name, shape in declared.items()
+    ]
+    assert count(probe.weights) == kind.params(layer, shapes, out_shape)
+    assert count(probe.trainable_weights) == kind.trainable(layer, shapes, out_shape)
     return model
 
 

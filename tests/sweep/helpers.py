@@ -1,0 +1,92 @@
+"""The sweep tests' spec and readers: a tiny MLP on scikit-learn's 8x8 digits (offline), one
+epoch per trial, so a trial is mostly its process starting."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers import write_spec
+
+SPEC = {
+    "name": "tiny",
+    "input": {"shape": [8, 8, 1]},
+    "layers": [
+        {"type": "flatten"},
+        {"type": "dense", "name": "hidden", "units": 16, "activation": "relu"},
+        {"type": "dense", "name": "logits", "units": 10},
+    ],
+    "train": {"epochs": 1, "batch_size": 64, "seed": 1, "learning_rate": 0.01},
+    "data": {"source": "digits", "split": {"train": 0.6, "validation": 0.2, "test": 0.2}},
+    "sweep": {
+        "metric": "val_accuracy",
+        "trials": 6,
+        "sampler": "random",
+        "parallel": 2,
+        "seed": 1,
+        "parameters": {
+            "train.learning_rate": {"type": "float", "low": 0.001, "high": 0.03, "log": True},
+            "layers.hidden.units": {"type": "choice", "values": [8, 16, 32]},
+        },
+    },
+}
+
+
+def sweep_spec(folder: Path, **sections) -> Path:
+    return write_spec(folder, SPEC, "tiny", **sections)
+
+
+def only_sweep(cwd: Path, name: str = "tiny") -> Path:
+    [folder] = (Path(cwd) / "runs" / name / "sweeps").iterdir()
+    return folder
+
+
+def trials(folder: Path, skip=("seconds",)) -> list[dict]:
+    """trials.csv's rows, without the columns that differ from one sweep to the next."""
+    with open(folder / "trials.csv", newline="") as f:
+        return [{k: v for k, v in row.items() if k not in skip} for row in csv.DictReader(f)]
+
+
+def manifest(run: Path) -> dict:
+    return json.loads((run / "manifest.json").read_text())
+
+
+def study(folder: Path):
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna.load_study(study_name="netspec", storage=f"sqlite:///{folder / 'study.sqlite'}")
+
+
+def start_sweep(*args, cwd: Path) -> subprocess.Popen:
+    """`python -m netspec sweep ARGS...` with its stdout a pipe (one plain line per event)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "netspec", "sweep", *map(str, args)],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+
+
+def processes_mentioning(text: str) -> list[tuple[int, str]]:
+    """(pid, command line) of every live process whose command line holds `text` (/proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if text in cmdline and state != "Z":  # a zombie has exited, its parent not yet waited
+            found.append((int(entry.name), cmdline))
+    return found
