@@ -1,5 +1,5 @@
-"""The sweep tests' spec and readers: a tiny MLP on scikit-learn's 8x8 digits (offline), one
-epoch per trial, so a trial is mostly its process starting."""
+"""The sweep tests' spec and readers: the shipped specs/mlp.yaml with a validation split and
+one epoch on 1,000 digits per trial, so a trial is mostly its process starting."""
 
 from __future__ import annotations
 
@@ -13,16 +13,12 @@ from pathlib import Path
 
 from tests.helpers import write_spec
 
+MLP = Path(__file__).resolve().parents[2] / "specs" / "mlp.yaml"
 SPEC = {
+    "extends": str(MLP),
     "name": "tiny",
-    "input": {"shape": [8, 8, 1]},
-    "layers": [
-        {"type": "flatten"},
-        {"type": "dense", "name": "hidden", "units": 16, "activation": "relu"},
-        {"type": "dense", "name": "logits", "units": 10},
-    ],
-    "train": {"epochs": 1, "batch_size": 64, "seed": 1, "learning_rate": 0.01},
-    "data": {"source": "digits", "split": {"train": 0.6, "validation": 0.2, "test": 0.2}},
+    "train": {"epochs": 1},
+    "data": {"split": {"train": 1000, "validation": 500, "test": 500}},
     "sweep": {
         "metric": "val_accuracy",
         "trials": 6,

@@ -61,7 +61,7 @@ def test_goal_follows_the_metric_and_a_grid_has_as_many_trials_as_points():
         (
             {
                 "sampler": "grid",
-                "parameters": {"layers.hidden.units": {"type": "int", "low": 1, "high": 200_000}},
+                "parameters": {"train.seed": {"type": "int", "low": 0, "high": 199_999}},
             },
             "sweep.sampler",
             ["the grid has 200,000 points, more than 100,000"],
@@ -92,7 +92,7 @@ def test_goal_follows_the_metric_and_a_grid_has_as_many_trials_as_points():
                 }
             },
             "sweep.parameters.train.learning_rate.value",
-            ["unknown path: train.learning_rate is 0.01, not a mapping"],
+            ["unknown path: train.learning_rate is 0.001, not a mapping"],
         ),
         (
             {

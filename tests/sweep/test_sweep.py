@@ -128,7 +128,12 @@ def test_a_failing_trial_is_recorded_with_its_reason_and_the_sweep_goes_on(
     np.savez(tmp_path / "three.npz", x=x, y=y)
     doc = {
         **helpers.SPEC,
-        "data": {"source": "npz", "path": "three.npz"},
+        "input": {"shape": [8, 8, 1]},
+        "data": {
+            "source": "npz",
+            "path": "three.npz",
+            "split": {"train": 0.6, "validation": 0.2, "test": 0.2},
+        },
         "sweep": {
             "metric": "val_loss",
             "sampler": "grid",
