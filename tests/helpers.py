@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -85,3 +89,20 @@ def tree_state(root: Path, exclude: tuple[str, ...] = ()) -> dict[str, str]:
         else:
             state[key] = hashlib.sha256(path.read_bytes()).hexdigest()
     return state
+
+
+def start_netspec(*args, cwd: Path) -> subprocess.Popen:
+    """`python -m netspec ARGS...` in a child whose stdout is a pipe (plain progress lines).
+
+    The child starts with the default SIGINT action even if this process ignores SIGINT (as
+    background jobs do), so Python turns SIGINT into KeyboardInterrupt there.
+    """
+    return subprocess.Popen(
+        [sys.executable, "-m", "netspec", *map(str, args)],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import signal
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.helpers import write_spec
+from tests.helpers import start_netspec, write_spec
 
 MLP = Path(__file__).resolve().parents[2] / "specs" / "mlp.yaml"
 SPEC = {
@@ -60,16 +57,8 @@ def study(folder: Path):
 
 
 def start_sweep(*args, cwd: Path) -> subprocess.Popen:
-    """`python -m netspec sweep ARGS...` with its stdout a pipe (one plain line per event)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "netspec", "sweep", *map(str, args)],
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    """`python -m netspec sweep ARGS...` in a child (tests.helpers.start_netspec)."""
+    return start_netspec("sweep", *args, cwd=cwd)
 
 
 def processes_mentioning(text: str) -> list[tuple[int, str]]:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 
-from tests.helpers import write_spec
+from tests.helpers import start_netspec, write_spec
 
 # Small enough to train in seconds, big enough (100 steps per epoch) to be killed mid-epoch.
 # It has every kind of state a resume must restore: batch-norm moving statistics, a dropout
@@ -83,20 +80,8 @@ def manifest(run: Path) -> dict:
 
 
 def start_training(*args, cwd: Path) -> subprocess.Popen:
-    """`python -m netspec train ARGS...` in a child whose stdout is a pipe (plain progress).
-
-    The child starts with the default SIGINT action even if this process ignores SIGINT (as
-    background jobs do), so Python turns SIGINT into KeyboardInterrupt there.
-    """
-    return subprocess.Popen(
-        [sys.executable, "-m", "netspec", "train", *map(str, args)],
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    """`python -m netspec train ARGS...` in a child (tests.helpers.start_netspec)."""
+    return start_netspec("train", *args, cwd=cwd)
 
 
 def wait_for_line(process: subprocess.Popen, prefix: str) -> list[str]:
