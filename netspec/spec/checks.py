@@ -97,14 +97,16 @@ def check_blocks(doc: Document, blocks: dict, layers: list):
                     "E-BLOCK-PARAM",
                     doc.where(path),
                 )
-    placed = {
+    placing = [
         layer.get("block")
         for items in (layers, *(d["layers"] for d in blocks.values()))
         for layer in items
         if isinstance(layer, dict) and layer.get("type") == BLOCK
-    }
+    ]
+    if not all(isinstance(name, str) for name in placing):
+        return  # a broken `block:` (a schema error) might name any of them
     for name in blocks:
-        if name not in placed:
+        if name not in placing:
             yield Diagnostic(
                 ("blocks", name),
                 f"block '{name}' is never placed",
