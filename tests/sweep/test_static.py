@@ -195,6 +195,20 @@ def test_a_study_records_complete_pruned_and_failed_trials(tmp_path):
     assert reopened[2].attrs == {"error": "the data has 3 classes"}
 
 
+def test_the_median_pruner_stops_a_trial_behind_the_median_of_earlier_ones(tmp_path):
+    """`pruner: median`: once 5 trials finished, an epoch's value below their median at that
+    epoch tells the runner to stop the trial; `pruner: none` never does."""
+    for pruner, expected in (("median", [True, False]), ("none", [False, False])):
+        sweep = load_spec(tmp_path, with_sweep({**helpers.SPEC["sweep"], "pruner": pruner}))
+        study = Study(tmp_path / f"{pruner}.sqlite", sweep.doc["sweep"])
+        for number in range(5):
+            study.ask()
+            assert study.report(number, 0, 0.90 + number / 100) is False
+            study.complete(number, 0.95)
+        behind, ahead = study.ask().number, study.ask().number
+        assert [study.report(behind, 0, 0.10), study.report(ahead, 0, 0.99)] == expected
+
+
 def test_validating_a_sweep_imports_neither_optuna_nor_tensorflow(tmp_path):
     spec = helpers.sweep_spec(tmp_path)
     script = (
