@@ -55,6 +55,22 @@ def mark(folder: Path, kind: str) -> None:
     )
 
 
+def check_signed(path: Path, signature: str, what: str, hint: str) -> None:
+    """Raise unless the single file `path` is missing or holds `signature` in its first 4 KiB
+    (a drawing netspec made: `netspec graph`, `netspec compare`). A link, a folder or any
+    other file is refused as `<path> exists and is not <what>`."""
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return
+    if path.is_symlink() or not path.is_file() or not _signed(path, signature):
+        raise UserError(f"{path} exists and is not {what}: it is left as it is", hint=hint)
+
+
+def _signed(path: Path, signature: str) -> bool:
+    with open(path, "rb") as f:
+        return signature.encode() in f.read(4096)
+
+
 def check_ours(folder: Path, kind: str, legacy: Legacy | None = None) -> None:
     """Raise unless `folder` is missing, empty, marked as `kind`, or matches `legacy` (what
     netspec wrote there before it had a marker)."""

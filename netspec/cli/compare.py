@@ -39,7 +39,7 @@ def compare(
     ),
 ) -> None:
     """Compare runs: final metrics, spec differences, and their curves overlaid in one PNG."""
-    from netspec.train.figures import COMPARE_SIGNATURE, check_replaceable, overlay_curves
+    from netspec.train.figures import check_replaceable, overlay_curves
 
     if len(runs) < 2:
         raise UsageError(
@@ -50,7 +50,7 @@ def compare(
     opened = [open_run(path) for path in runs]
     for run in opened:
         run.manifest()  # a damaged run is a one-line error here, before anything is drawn
-    check_replaceable(out, COMPARE_SIGNATURE)
+    check_replaceable(out)
     rows = [describe(run) for run in opened]
     labels = [f"[{i}]" for i in range(1, len(rows) + 1)]
     for label, row in zip(labels, rows):

@@ -17,6 +17,7 @@ from netspec.diagram.png import to_png
 from netspec.diagram.style import SIGNATURE
 from netspec.diagram.svg import to_svg
 from netspec.errors import UserError
+from netspec.outputs import check_signed
 from netspec.spec.graph import Graph
 
 FORMATS = {
@@ -46,10 +47,9 @@ def write(graph: Graph, shapes: dict, input_shape, path, depth: int | None = Non
             f"use one of {', '.join(SUFFIXES)}"
         )
     through = path.exists() and not path.is_file()  # a pipe or device (/dev/stdout)
-    if not through and (path.is_symlink() or (path.exists() and not _ours(path))):
-        raise UserError(
-            f"{path} exists and is not a drawing of netspec's: it is left as it is",
-            hint="remove it, or choose another file name",
+    if not through:
+        check_signed(
+            path, SIGNATURE, "a drawing of netspec's", "remove it, or choose another file name"
         )
     data = FORMATS[suffix](layout(graph, shapes, input_shape, depth))
     if through:
@@ -62,8 +62,3 @@ def write_spec(spec, path, depth: int | None = None) -> None:
     """Draw a loaded spec's network (netspec.spec.Spec)."""
     shapes = {info.name: info.output_shape for info in spec.layer_infos()}
     write(spec.graph, shapes, spec.input["shape"], path, depth)
-
-
-def _ours(path: Path) -> bool:
-    with open(path, "rb") as f:
-        return SIGNATURE.encode() in f.read(4096)

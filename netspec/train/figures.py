@@ -9,7 +9,7 @@ import io
 from pathlib import Path
 
 from netspec import files
-from netspec.errors import UserError
+from netspec.outputs import check_signed
 
 # Inside every PNG `netspec compare` draws (its Software field): the mark that lets a later
 # comparison replace the file. A file without it is never overwritten.
@@ -33,29 +33,21 @@ def save_png(figure, path: Path, signature: str | None = None) -> None:
     files.write_bytes(path, buffer.getvalue())
 
 
-def check_replaceable(path: Path, signature: str) -> None:
-    """Raise unless `path` is missing or a file holding `signature` in its first 4 KiB (as
-    netspec.diagram.write does for drawings): never overwrite a file netspec did not write."""
-    path = Path(path)
-    if not path.exists() and not path.is_symlink():
-        return
-    if path.is_symlink() or not path.is_file() or not _signed(path, signature):
-        raise UserError(
-            f"{path} exists and is not a picture netspec drew: it is left as it is",
-            hint="remove it, or choose another file name (-o FILE.png)",
-        )
-
-
-def _signed(path: Path, signature: str) -> bool:
-    with open(path, "rb") as f:
-        return signature.encode() in f.read(4096)
+def check_replaceable(path: Path) -> None:
+    """Raise unless `path` is missing or a comparison netspec drew (netspec.outputs)."""
+    check_signed(
+        path,
+        COMPARE_SIGNATURE,
+        "a picture netspec drew",
+        "remove it, or choose another file name (-o FILE.png)",
+    )
 
 
 def overlay_curves(path: Path, series: list[tuple[str, list[dict]]], title: str) -> None:
     """Loss and accuracy per epoch of several runs in one PNG: one colour per run, training
     solid, validation dashed. `series` holds (label, history.csv rows) per run. Replaces only
     a file an earlier comparison drew (check_replaceable)."""
-    check_replaceable(path, COMPARE_SIGNATURE)
+    check_replaceable(path)
     figure = new_figure(figsize=(11, 4.5))
     for ax, metric in zip(figure.subplots(1, 2), ("loss", "accuracy")):
         for i, (label, rows) in enumerate(series):
