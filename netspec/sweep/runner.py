@@ -18,7 +18,6 @@ checkpoint); they stay "running" in the study, and `--resume` continues each one
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import os
@@ -31,7 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from netspec.errors import UserError
-from netspec.runs import COMPLETED, RUNS_ROOT, is_run_dir, open_run
+from netspec.runs import COMPLETED, RUNS_ROOT, Run, is_run_dir, open_run
+from netspec.runs.listing import read_history
 from netspec.spec import SpecError, load
 from netspec.spec.sweep import METRICS, override
 from netspec.sweep import directory, outputs
@@ -322,17 +322,8 @@ class _Sweep:
 
 def _history(run_dir: Path, metric: str) -> list[tuple[int, float]]:
     """(epoch, metric) of each row of a trial's history.csv (none before its first epoch)."""
-    try:
-        text = (run_dir / "history.csv").read_text()
-    except OSError:
-        return []
-    rows = []
-    for row in csv.DictReader(text.splitlines()):
-        try:
-            rows.append((int(row["epoch"]), float(row[metric])))
-        except (KeyError, TypeError, ValueError):
-            continue
-    return rows
+    rows = read_history(Run(run_dir))
+    return [(row["epoch"], row[metric]) for row in rows if row.get(metric) is not None]
 
 
 def _final_metric(run_dir: Path, metric: str) -> float:
