@@ -4,12 +4,22 @@ from netspec.fields import BOOL, FRACTION, POS_NUMBER, Field
 from netspec.layers.base import BuildContext, LayerType, elements
 
 MOVING = ("moving_mean", "moving_variance")  # updated by the forward pass, not by gradient
+# The normalization fields batch_norm and layer_norm share, and their learned variables.
+AFFINE = {
+    "epsilon": Field(POS_NUMBER, "Added to the variance for stability.", 0.001),
+    "center": Field(BOOL, "Learn an offset (beta).", True),
+    "scale": Field(BOOL, "Learn a scale (gamma).", True),
+}
+
+
+def affine_variables(layer, channels: int) -> dict[str, tuple]:
+    """gamma and beta, as far as `scale` and `center` ask for them (Keras's order)."""
+    on = (("gamma", layer["scale"]), ("beta", layer["center"]))
+    return {name: (channels,) for name, wanted in on if wanted}
 
 
 def variables(layer, inp, out):
-    channels = (inp[-1],)
-    learned = [name for name, on in (("gamma", layer["scale"]), ("beta", layer["center"])) if on]
-    return {name: channels for name in (*learned, *MOVING)}
+    return {**affine_variables(layer, inp[-1]), **{name: (inp[-1],) for name in MOVING}}
 
 
 def build(layer, x, ctx: BuildContext):
@@ -30,9 +40,7 @@ BATCH_NORM = LayerType(
     doc="Batch normalization over the last (channel) axis.",
     fields={
         "momentum": Field(FRACTION, "Momentum of the moving mean/variance.", 0.99),
-        "epsilon": Field(POS_NUMBER, "Added to the variance for stability.", 0.001),
-        "center": Field(BOOL, "Learn an offset (beta).", True),
-        "scale": Field(BOOL, "Learn a scale (gamma).", True),
+        **AFFINE,
         "sync": Field(
             BOOL,
             "Under data-parallel training, normalize with the statistics of the whole global "

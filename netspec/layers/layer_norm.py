@@ -7,15 +7,14 @@ multiply-add; normalize: 1 multiply by 1/σ) plus batch_norm's 2 for the affine 
 or not center/scale are on (as batch_norm counts); the per-position 1/σ is not counted.
 """
 
-from netspec.fields import BOOL, POS_NUMBER, Field
 from netspec.layers.base import BuildContext, LayerType, elements
+from netspec.layers.batch_norm import AFFINE, affine_variables
 
 FLOPS_PER_VALUE = 7
 
 
 def variables(layer, inp, out):
-    on = (("gamma", layer["scale"]), ("beta", layer["center"]))
-    return {name: (inp[-1],) for name, wanted in on if wanted}
+    return affine_variables(layer, inp[-1])
 
 
 def build(layer, x, ctx: BuildContext):
@@ -33,11 +32,7 @@ def build(layer, x, ctx: BuildContext):
 LAYER_NORM = LayerType(
     name="layer_norm",
     doc="Layer normalization over the last (channel) axis, with each example's own statistics.",
-    fields={
-        "epsilon": Field(POS_NUMBER, "Added to the variance for stability.", 0.001),
-        "center": Field(BOOL, "Learn an offset (beta).", True),
-        "scale": Field(BOOL, "Learn a scale (gamma).", True),
-    },
+    fields=AFFINE,
     infer=lambda layer, shape: shape,
     variables=variables,
     flops=lambda layer, inp, out: FLOPS_PER_VALUE * elements(out),
